@@ -1,0 +1,182 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubewalk/kubewalk/server"
+	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/kittest"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var hello = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") })
+
+func TestRunServerServesUntilStopChCloses(t *testing.T) {
+	ctx, rec := kittest.New(t)
+	ctx, end := trace.Step(ctx, trace.Upstream{Function: "test"})
+	stopCh := make(chan struct{})
+	trace.ChanMake(ctx, stopCh, "stopCh", "the test")
+
+	port, err := server.RunServer(ctx, &http.Server{Addr: "127.0.0.1:0", Handler: hello}, "", stopCh)
+	if err != nil {
+		t.Fatalf("RunServer: %v", err)
+	}
+	if got := get(t, fmt.Sprintf("http://127.0.0.1:%d/", port)); got != "hello" {
+		t.Errorf("GET / = %q; want hello", got)
+	}
+
+	trace.ChanClose(ctx, stopCh)
+	close(stopCh)
+	if err := rec.Kit.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	end(nil)
+
+	want := fmt.Sprintf("Stopped listening on 127.0.0.1:%d", port)
+	if !strings.Contains(rec.Logs(), want) {
+		t.Errorf("log lacks %q:\n%s", want, rec.Logs())
+	}
+	st := rec.Kit.Stats()
+	if st.GoroutinesStarted != 2 || st.GoroutinesEnded != 2 || st.ListenersClosed != 1 || len(st.Open) != 0 {
+		t.Errorf("Stats() = %+v; want both goroutines ended and the listener closed", st)
+	}
+	// The cascade, in the order the chapter tells it.
+	var got []string
+	for _, e := range rec.Events() {
+		if e.Name == trace.EventChanClose || e.Name == trace.EventListenerClose || e.Name == want {
+			got = append(got, e.Name)
+		}
+	}
+	if w := []string{trace.EventChanClose, trace.EventListenerClose, want}; !slices.Equal(got, w) {
+		t.Errorf("cascade = %q; want %q", got, w)
+	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func TestRunServerErrors(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+
+	tests := []struct {
+		name, addr, want string
+	}{
+		{"empty address", "", "address cannot be empty"},
+		{"address in use", busy.Addr().String(),
+			"failed to listen on " + busy.Addr().String() + ": listen tcp " + busy.Addr().String() + ": bind: address already in use"},
+		{"not an address", "127.0.0.1", "failed to listen on 127.0.0.1: listen tcp: address 127.0.0.1: missing port in address"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, rec := kittest.New(t)
+			_, err := server.RunServer(ctx, &http.Server{Addr: tc.addr}, "tcp", make(chan struct{}))
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("RunServer(Addr %q) error = %v; want %q", tc.addr, err, tc.want)
+			}
+			if st := rec.Kit.Stats(); st.GoroutinesStarted != 0 || st.ListenersOpened != 0 {
+				t.Errorf("Stats() = %+v; want nothing started", st)
+			}
+			s := rec.Span(t, "server.RunServer")
+			if s.Status.Description != tc.want {
+				t.Errorf("span status = %q; want the error", s.Status.Description)
+			}
+		})
+	}
+}
+
+// TestRunServerPanicsWhenTheListenerDiesEarly closes the server while
+// stopCh is still open, in a child process: RunServer's serve goroutine
+// must crash the process with upstream's message, after the trace file
+// recorded the panic.
+func TestRunServerPanicsWhenTheListenerDiesEarly(t *testing.T) {
+	if path := os.Getenv("KUBEWALK_RUNSERVER_PANIC"); path != "" {
+		k, err := trace.Setup(trace.Config{TraceFile: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := &http.Server{Addr: "127.0.0.1:0", Handler: hello}
+		if _, err := server.RunServer(k.Context(context.Background()), srv, "", make(chan struct{})); err != nil {
+			t.Fatal(err)
+		}
+		srv.Close() // Serve returns while stopCh is open
+		time.Sleep(10 * time.Second)
+		t.Fatal("the serve goroutine did not crash the process")
+	}
+	path := filepath.Join(t.TempDir(), "trace.json")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRunServerPanicsWhenTheListenerDiesEarly$")
+	cmd.Env = append(os.Environ(), "KUBEWALK_RUNSERVER_PANIC="+path)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("child exited 0; want a crash. Output:\n%s", out)
+	}
+	if !strings.Contains(string(out), "due to error: http: Server closed") ||
+		!strings.Contains(string(out), "panic: Stopped listening on 127.0.0.1:") {
+		t.Errorf("child output lacks upstream's panic message:\n%s", out)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"Name":"RunServer: serve"`, `"exception"`, `due to error: http: Server closed`, `"Value":"panic"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("trace file lacks %s", want)
+		}
+	}
+}
+
+func TestSetupSignalHandler(t *testing.T) {
+	t.Run("first signal closes stopCh", func(t *testing.T) {
+		ctx, rec := kittest.New(t)
+		ctx, cancel := context.WithCancel(ctx)
+		c := make(chan os.Signal, 2)
+		stopCh := server.SetupSignalHandler(ctx, c)
+		c <- os.Interrupt
+		<-stopCh
+		if !strings.Contains(rec.Logs(), "Received signal, shutting down") {
+			t.Errorf("log lacks the first signal:\n%s", rec.Logs())
+		}
+		cancel()
+		if err := rec.Kit.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("ctx done without a signal closes stopCh too", func(t *testing.T) {
+		ctx, rec := kittest.New(t)
+		ctx, cancel := context.WithCancel(ctx)
+		stopCh := server.SetupSignalHandler(ctx, make(chan os.Signal, 2))
+		cancel()
+		<-stopCh
+		if err := rec.Kit.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if st := rec.Kit.Stats(); st.ChansClosed != 1 || len(st.Open) != 0 {
+			t.Errorf("Stats() = %+v; want stopCh closed and nothing open", st)
+		}
+	})
+}

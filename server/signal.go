@@ -1,0 +1,57 @@
+package server
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/kubewalk/kubewalk/trace"
+)
+
+var upstreamSetupSignalHandler = trace.Upstream{
+	Function: "server.SetupSignalHandler",
+	File:     "staging/src/k8s.io/apiserver/pkg/server/signal.go",
+	Ref:      "v1.8.0",
+	Chapter:  "options",
+}
+
+var shutdownSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
+
+// SetupSignalHandler registers c for SIGINT and SIGTERM and returns
+// stopCh, which is closed on the first signal received on c. A second
+// signal exits the process with code 1, after the trace file is written.
+// The caller may send to c itself: the tour does, to stand in for Ctrl-C.
+//
+// Unlike upstream's, the handler's goroutine also ends, and closes stopCh if
+// no signal came, when ctx is done: main cancels ctx once Run has returned,
+// so the tour can show that every goroutine it started has ended.
+func SetupSignalHandler(ctx context.Context, c chan os.Signal) (stopCh <-chan struct{}) {
+	ctx, end := trace.Step(ctx, upstreamSetupSignalHandler)
+	defer end(nil)
+
+	stop := make(chan struct{})
+	trace.ChanMake(ctx, stop, "stopCh", "SetupSignalHandler's goroutine")
+	signal.Notify(c, shutdownSignals...)
+	trace.Go(ctx, "SetupSignalHandler: close stopCh on a signal", func(ctx context.Context) {
+		defer signal.Stop(c)
+		select {
+		case sig := <-c:
+			trace.Log(ctx).Info().Str("signal", sig.String()).
+				Str(trace.LogNoteKey, "the first signal closes stopCh; a second one exits at once").
+				Msg("Received signal, shutting down")
+		case <-ctx.Done():
+		}
+		trace.ChanClose(ctx, stop)
+		close(stop)
+
+		select {
+		case sig := <-c:
+			trace.Log(ctx).Error().Str("signal", sig.String()).
+				Msg("Received second signal, exiting with code 1")
+			trace.Exit(ctx, 1, trace.EndSignal)
+		case <-ctx.Done():
+		}
+	})
+	return stop
+}

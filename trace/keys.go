@@ -1,0 +1,74 @@
+package trace
+
+// The vocabulary of a walkthrough trace. Spans and events use these names and
+// attribute keys; cmd/traceview and the tests read them back. Where
+// OpenTelemetry's semantic conventions have a key (code.*, network.*,
+// exception.*), the kit uses that one instead of inventing its own.
+const (
+	// KindKey says what a span stands for: one of the Kind* values.
+	KindKey = "walkthrough.kind"
+
+	KindStep      = "step"      // a call of a function that mirrors an upstream one
+	KindGoroutine = "goroutine" // a goroutine started through [Go]
+	KindRequest   = "request"   // an HTTP request served by the miniature server
+	KindSummary   = "summary"   // the last span of a run: counts and what was left open
+
+	// Step spans.
+	UpstreamFunctionKey = "walkthrough.upstream.function" // e.g. server.RunServer
+	UpstreamFileKey     = "walkthrough.upstream.file"     // path in kubernetes/kubernetes
+	UpstreamRefKey      = "walkthrough.upstream.ref"      // the tag the step mirrors, e.g. v1.7.0
+	ChapterKey          = "walkthrough.chapter"           // the chapter slug, e.g. runserver
+
+	// Goroutine spans.
+	GoroutineNameKey = "goroutine.name"
+	GoroutineIDKey   = "goroutine.seq" // 1, 2, … in start order within one kit
+
+	// Channel events and their attributes.
+	EventChanMake  = "chan.make"
+	EventChanClose = "chan.close" // recorded just before close(ch)
+	EventChanWait  = "chan.wait"  // recorded just before a blocking <-ch
+	EventChanRecv  = "chan.recv"  // recorded just after <-ch returned
+	ChanNameKey    = "chan.name"  // the upstream variable name: stopCh, internalStopCh, …
+	ChanOwnerKey   = "chan.owner" // the goroutine or step that will close it
+	ChanIDKey      = "chan.seq"   // tells two channels with the same name apart
+
+	// Listener events; their attributes are network.transport,
+	// network.local.address and network.local.port.
+	EventListenerOpen  = "listener.open"
+	EventListenerClose = "listener.close"
+
+	// Log lines recorded on a span carry these besides the line's own fields.
+	LogLevelKey = "log.level"
+
+	// Annotated log fields (zerolog), also recorded on the span.
+	LogStepKey     = "step"     // the upstream function of the enclosing step
+	LogUpstreamKey = "upstream" // upstream file@ref of the enclosing step
+	LogNoteKey     = "note"     // a one-sentence teaching annotation
+	LogGoroutine   = "goroutine"
+
+	// The summary span.
+	SummarySpanName      = "walkthrough.summary"
+	EndingKey            = "walkthrough.ending" // one of the Ending values
+	StepsKey             = "walkthrough.steps"
+	GoroutinesStartedKey = "walkthrough.goroutines.started"
+	GoroutinesEndedKey   = "walkthrough.goroutines.ended"
+	ChansMadeKey         = "walkthrough.chans.made"
+	ChansClosedKey       = "walkthrough.chans.closed"
+	ListenersOpenedKey   = "walkthrough.listeners.opened"
+	ListenersClosedKey   = "walkthrough.listeners.closed"
+	EventStillOpen       = "still.open" // one per goroutine, channel or listener left open
+	StillOpenKindKey     = "open.kind"  // goroutine, chan or listener
+	StillOpenNameKey     = "open.name"
+	StillOpenDetailKey   = "open.detail"
+)
+
+// Ending says how a run ended; it is recorded on the summary span.
+type Ending string
+
+// The ways a run can end.
+const (
+	EndNormal Ending = "normal" // Run returned nil: the tour's own stop, or --serve stopped cleanly
+	EndSignal Ending = "signal" // a second SIGINT/SIGTERM cut the shutdown short
+	EndError  Ending = "error"  // a step returned an error (a port in use, bad input, …)
+	EndPanic  Ending = "panic"  // a goroutine panicked; the process dies after the summary is written
+)

@@ -1,0 +1,160 @@
+package trace
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	oteltrace "go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+)
+
+// Config says where a [Kit] writes its spans and its log.
+type Config struct {
+	// TraceFile is the file spans are written to, one JSON object per span
+	// in the stdouttrace format, each as soon as the span ends. Empty
+	// means tracing is off: a no-op tracer, nothing written.
+	TraceFile string
+
+	// Exporter, when non-nil, receives the spans instead of TraceFile.
+	// Tests pass an in-memory exporter here.
+	Exporter sdktrace.SpanExporter
+
+	// Log receives the log lines; nil discards them.
+	Log io.Writer
+	// LogFormat is "console" (the default when empty) or "json".
+	LogFormat string
+	// LogLevel is the lowest level written; the zero value is debug.
+	LogLevel zerolog.Level
+	// NoColor turns off colour in the console format.
+	NoColor bool
+	// Timestamps adds the time to each log line. Examples leave it off
+	// so their output is stable.
+	Timestamps bool
+
+	// Version is recorded as service.version on every span.
+	Version string
+}
+
+// A Kit is the instrumentation of one run: its tracer, its logger and the
+// registry of the goroutines, channels and listeners the run's steps
+// announced. Steps reach it through the context ([Kit.Context]); every
+// function of this package is a no-op for a context without a Kit, except
+// [Go], which still starts the goroutine.
+//
+// A Kit is safe for concurrent use.
+type Kit struct {
+	tracer   oteltrace.Tracer
+	provider *sdktrace.TracerProvider // nil when tracing is off
+	file     *os.File                 // the trace file, if Setup opened one
+	logger   zerolog.Logger
+	out      io.Writer // where logger writes; span echoes wrap it
+
+	mu       sync.Mutex
+	reg      registry
+	shutdown sync.Once
+	errShut  error
+}
+
+// Setup builds a Kit from cfg: the tracer provider (resource service.name
+// kubewalk), the stdouttrace exporter writing to cfg.TraceFile, and the
+// logger. The caller must call [Kit.Shutdown], which writes the summary
+// span and closes the file. Setup fails only if the trace file cannot be
+// created or cfg.LogFormat is unknown.
+func Setup(cfg Config) (*Kit, error) {
+	k := &Kit{reg: newRegistry()}
+	if err := k.setupLog(cfg); err != nil {
+		return nil, err
+	}
+	exp := cfg.Exporter
+	if exp == nil && cfg.TraceFile != "" {
+		f, err := os.Create(cfg.TraceFile)
+		if err != nil {
+			return nil, fmt.Errorf("trace: %w", err)
+		}
+		k.file = f
+		exp, err = stdouttrace.New(stdouttrace.WithWriter(f))
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("trace: %w", err)
+		}
+	}
+	if exp == nil {
+		k.tracer = noop.NewTracerProvider().Tracer("")
+		return k, nil
+	}
+	res := resource.NewWithAttributes(semconv.SchemaURL,
+		semconv.ServiceName("kubewalk"), semconv.ServiceVersion(cfg.Version))
+	// A syncer, not a batcher: each span is in the file the moment it
+	// ends, so the file is complete however the process exits.
+	k.provider = sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp), sdktrace.WithResource(res))
+	k.tracer = k.provider.Tracer("github.com/kubewalk/kubewalk")
+	return k, nil
+}
+
+// Context returns a copy of ctx that carries k and its logger.
+func (k *Kit) Context(ctx context.Context) context.Context {
+	ctx = context.WithValue(ctx, scopeKey{}, scope{kit: k})
+	return k.logger.WithContext(ctx)
+}
+
+// Logger returns the kit's logger, without any step's fields.
+func (k *Kit) Logger() *zerolog.Logger { return &k.logger }
+
+// Tracing reports whether spans are recorded.
+func (k *Kit) Tracing() bool { return k.provider != nil }
+
+// Shutdown records how the run ended in a last span, walkthrough.summary,
+// with the counts of [Kit.Stats] and a still.open event for everything
+// that was announced and not ended; then it flushes and closes the trace
+// file. Only the first call does anything; later calls return its error.
+func (k *Kit) Shutdown(ctx context.Context, ending Ending) error {
+	k.shutdown.Do(func() {
+		k.writeSummary(ending)
+		if k.provider != nil {
+			k.errShut = k.provider.Shutdown(ctx)
+		}
+		if k.file != nil {
+			if err := k.file.Close(); err != nil && k.errShut == nil {
+				k.errShut = fmt.Errorf("trace: %w", err)
+			}
+		}
+	})
+	return k.errShut
+}
+
+// scope is what the context carries: the kit, and where in the run the
+// code holding the context is.
+type scope struct {
+	kit       *Kit
+	step      string // upstream function of the innermost step
+	goroutine int    // seq of the kit goroutine, 0 on the caller's goroutine
+}
+
+type scopeKey struct{}
+
+func scopeOf(ctx context.Context) scope {
+	s, _ := ctx.Value(scopeKey{}).(scope)
+	return s
+}
+
+func withScope(ctx context.Context, s scope) context.Context {
+	return context.WithValue(ctx, scopeKey{}, s)
+}
+
+// Exit shuts down the kit in ctx with ending, so the trace file is
+// complete, and then exits the process with code. It stands in for
+// os.Exit where upstream exits directly (a second signal).
+func Exit(ctx context.Context, code int, ending Ending) {
+	if k := scopeOf(ctx).kit; k != nil {
+		_ = k.Shutdown(context.Background(), ending)
+	}
+	os.Exit(code)
+}

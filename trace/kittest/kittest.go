@@ -1,0 +1,129 @@
+// Package kittest runs code under a [trace.Kit] that records into memory,
+// for tests that check the spans, events and log lines a step produces.
+package kittest
+
+import (
+	"bytes"
+	"context"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kubewalk/kubewalk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+)
+
+// Recorder holds what a kit recorded.
+type Recorder struct {
+	Kit      *trace.Kit
+	exporter keepingExporter
+	logs     lockedBuffer
+}
+
+// keepingExporter keeps its spans when the kit shuts down, so a test can
+// read them afterwards; the in-memory exporter alone forgets them.
+type keepingExporter struct{ *tracetest.InMemoryExporter }
+
+func (keepingExporter) Shutdown(context.Context) error { return nil }
+
+// New returns a context carrying a fresh kit that records spans in memory
+// and logs in the console format without colour or time. When the test
+// ends, the kit is shut down with [trace.EndNormal] unless the test did so.
+func New(tb testing.TB) (context.Context, *Recorder) {
+	tb.Helper()
+	r := &Recorder{exporter: keepingExporter{tracetest.NewInMemoryExporter()}}
+	k, err := trace.Setup(trace.Config{Exporter: r.exporter, Log: &r.logs, NoColor: true})
+	if err != nil {
+		tb.Fatalf("trace.Setup: %v", err)
+	}
+	r.Kit = k
+	tb.Cleanup(func() { _ = k.Shutdown(context.Background(), trace.EndNormal) })
+	return k.Context(context.Background()), r
+}
+
+// Spans returns the spans that have ended, in the order they ended.
+func (r *Recorder) Spans() tracetest.SpanStubs { return r.exporter.GetSpans() }
+
+// Span returns the first ended span with the given name, or fails tb.
+func (r *Recorder) Span(tb testing.TB, name string) tracetest.SpanStub {
+	tb.Helper()
+	for _, s := range r.Spans() {
+		if s.Name == name {
+			return s
+		}
+	}
+	tb.Fatalf("no span named %q among %v", name, r.names())
+	return tracetest.SpanStub{}
+}
+
+func (r *Recorder) names() []string {
+	var names []string
+	for _, s := range r.Spans() {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+// Attr returns the string form of a span's attribute, or "".
+func Attr(s tracetest.SpanStub, key string) string {
+	for _, a := range s.Attributes {
+		if string(a.Key) == key {
+			return a.Value.Emit()
+		}
+	}
+	return ""
+}
+
+// Event is one span event, flattened for assertions.
+type Event struct {
+	Time  time.Time
+	Name  string
+	Span  string            // the name of the span it was recorded on
+	Attrs map[string]string // attribute values in their string form
+}
+
+func (e Event) String() string {
+	if n := e.Attrs[trace.ChanNameKey]; n != "" {
+		return e.Name + " " + n
+	}
+	return e.Name
+}
+
+// Events returns every event of every ended span, oldest first, keeping
+// the recording order of events with equal times.
+func (r *Recorder) Events() []Event {
+	var evs []Event
+	for _, s := range r.Spans() {
+		for _, e := range s.Events {
+			attrs := map[string]string{}
+			for _, a := range e.Attributes {
+				attrs[string(a.Key)] = a.Value.Emit()
+			}
+			evs = append(evs, Event{Time: e.Time, Name: e.Name, Span: s.Name, Attrs: attrs})
+		}
+	}
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
+	return evs
+}
+
+// Logs returns the log written so far.
+func (r *Recorder) Logs() string { return r.logs.String() }
+
+// lockedBuffer is a bytes.Buffer that goroutines may write to at once.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

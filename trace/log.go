@@ -1,0 +1,135 @@
+package trace
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/attribute"
+	oteltrace "go.opentelemetry.io/otel/trace"
+)
+
+// Log returns the logger ctx carries: inside a step, one whose lines carry
+// the step's fields and are also recorded as events on the step's span. It
+// never returns nil; without a kit it returns a disabled logger.
+func Log(ctx context.Context) *zerolog.Logger { return zerolog.Ctx(ctx) }
+
+func (k *Kit) setupLog(cfg Config) error {
+	out := cfg.Log
+	if out == nil {
+		out = io.Discard
+	}
+	timeFormat := time.RFC3339Nano
+	switch cfg.LogFormat {
+	case "", "console":
+		timeFormat = "15:04:05.000"
+		out = zerolog.ConsoleWriter{
+			Out:          out,
+			NoColor:      cfg.NoColor,
+			PartsExclude: partsExclude(cfg.Timestamps),
+			FormatTimestamp: func(i any) string {
+				s, _ := i.(string)
+				return s
+			},
+		}
+	case "json":
+	default:
+		return fmt.Errorf("trace: unknown log format %q (allowed: console, json)", cfg.LogFormat)
+	}
+	k.out = out
+	k.logger = zerolog.New(out).Level(cfg.LogLevel)
+	if cfg.Timestamps {
+		// Our own hook rather than zerolog's Timestamp(), whose format is a
+		// package-level setting; the console shows milliseconds.
+		k.logger = k.logger.Hook(zerolog.HookFunc(func(e *zerolog.Event, _ zerolog.Level, _ string) {
+			e.Str(zerolog.TimestampFieldName, time.Now().Format(timeFormat))
+		}))
+	}
+	return nil
+}
+
+func partsExclude(timestamps bool) []string {
+	if timestamps {
+		return nil
+	}
+	return []string{zerolog.TimestampFieldName}
+}
+
+// echoTo returns l writing through a spanWriter, so that its lines are also
+// events on span. When span does not record, l is returned as is.
+func (k *Kit) echoTo(l zerolog.Logger, span oteltrace.Span) zerolog.Logger {
+	if !span.IsRecording() {
+		return l.Output(k.out)
+	}
+	return l.Output(spanWriter{span: span, next: k.out})
+}
+
+// spanWriter records each JSON log line it is given as an event on span,
+// named by the line's message, with the line's other fields as attributes,
+// and then passes the line on unchanged.
+type spanWriter struct {
+	span oteltrace.Span
+	next io.Writer
+}
+
+func (w spanWriter) Write(p []byte) (int, error) {
+	var fields map[string]any
+	d := json.NewDecoder(bytes.NewReader(p))
+	d.UseNumber()
+	if d.Decode(&fields) == nil {
+		msg, _ := fields[zerolog.MessageFieldName].(string)
+		w.span.AddEvent(msg, oteltrace.WithAttributes(logAttrs(fields)...))
+	}
+	return w.next.Write(p)
+}
+
+func logAttrs(fields map[string]any) []attribute.KeyValue {
+	keys := make([]string, 0, len(fields))
+	for key := range fields {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys) // a stable order for the trace file
+	attrs := make([]attribute.KeyValue, 0, len(fields))
+	for _, key := range keys {
+		v := fields[key]
+		switch key {
+		case zerolog.MessageFieldName, zerolog.TimestampFieldName:
+			continue
+		case zerolog.LevelFieldName:
+			key = LogLevelKey
+		}
+		switch v := v.(type) {
+		case string:
+			attrs = append(attrs, attribute.String(key, v))
+		case bool:
+			attrs = append(attrs, attribute.Bool(key, v))
+		case json.Number:
+			if i, err := v.Int64(); err == nil {
+				attrs = append(attrs, attribute.Int64(key, i))
+			} else {
+				attrs = append(attrs, attribute.String(key, v.String()))
+			}
+		default:
+			b, _ := json.Marshal(v)
+			attrs = append(attrs, attribute.String(key, string(b)))
+		}
+	}
+	return attrs
+}
+
+// narrate logs one of the kit's own events (a goroutine starting, a
+// channel closing, …) to the console, with the fields of the step or
+// goroutine it happened in, but not onto the span: the span already has the
+// event under its own name.
+func (k *Kit) narrate(ctx context.Context, msg string, fields func(*zerolog.Event)) {
+	l := zerolog.Ctx(ctx).Output(k.out)
+	if e := l.Info(); e != nil {
+		fields(e)
+		e.Msg(msg)
+	}
+}

@@ -1,0 +1,119 @@
+package trace
+
+import (
+	"context"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	oteltrace "go.opentelemetry.io/otel/trace"
+)
+
+// Upstream names the kube-apiserver function a step mirrors.
+type Upstream struct {
+	// Function is the upstream name as pkg.Func or pkg.Type.Method:
+	// app.Run, server.RunServer, server.GenericAPIServer.PrepareRun.
+	Function string
+	// File is the path of the function's file in kubernetes/kubernetes,
+	// e.g. staging/src/k8s.io/apiserver/pkg/server/serve.go.
+	File string
+	// Ref is the tag the step mirrors, e.g. v1.7.0.
+	Ref string
+	// Chapter is the slug of the book chapter that explains the step.
+	Chapter string
+}
+
+// Step opens a step span named up.Function, a child of the span in ctx,
+// and returns a context that carries it and a logger whose lines carry the
+// fields step and upstream. The span records which of our functions called
+// Step (code.function.name, code.file.path, code.line.number).
+//
+// The caller must call end exactly once, usually deferred; end records
+// *errp as the span's error when errp and *errp are non-nil:
+//
+//	func RunServer(ctx context.Context, …) (_ int, err error) {
+//		ctx, end := trace.Step(ctx, upstreamRunServer)
+//		defer end(&err)
+func Step(ctx context.Context, up Upstream) (_ context.Context, end func(errp *error)) {
+	s := scopeOf(ctx)
+	if s.kit == nil {
+		return ctx, func(*error) {}
+	}
+	k := s.kit
+	k.mu.Lock()
+	k.reg.stats.Steps++
+	k.mu.Unlock()
+
+	ctx, span := k.tracer.Start(ctx, up.Function)
+	if span.IsRecording() {
+		span.SetAttributes(attribute.String(KindKey, KindStep),
+			attribute.String(UpstreamFunctionKey, up.Function),
+			attribute.String(UpstreamFileKey, up.File),
+			attribute.String(UpstreamRefKey, up.Ref),
+			attribute.String(ChapterKey, up.Chapter))
+		span.SetAttributes(callerAttrs(2)...)
+	}
+	s.step = up.Function
+	ctx = withScope(ctx, s)
+	l := zerolog.Ctx(ctx).With().
+		Str(LogStepKey, up.Function).
+		Str(LogUpstreamKey, up.File+"@"+up.Ref).
+		Logger()
+	ctx = k.echoTo(l, span).WithContext(ctx)
+	return ctx, func(errp *error) {
+		if errp != nil && *errp != nil {
+			span.RecordError(*errp)
+			span.SetStatus(codes.Error, (*errp).Error())
+		}
+		span.End()
+	}
+}
+
+// callerCache maps a program counter to the code.* attributes of the
+// function it belongs to, so Step pays for runtime lookups once per call site.
+var callerCache sync.Map // uintptr → []attribute.KeyValue
+
+func callerAttrs(skip int) []attribute.KeyValue {
+	pc, file, line, ok := runtime.Caller(skip)
+	if !ok {
+		return nil
+	}
+	if a, ok := callerCache.Load(pc); ok {
+		return a.([]attribute.KeyValue)
+	}
+	name := ""
+	if fn := runtime.FuncForPC(pc); fn != nil {
+		name = fn.Name()
+	}
+	a := []attribute.KeyValue{
+		semconv.CodeFunctionName(name),
+		semconv.CodeFilePath(repoRelative(file)),
+		semconv.CodeLineNumber(line),
+	}
+	callerCache.Store(pc, a)
+	return a
+}
+
+// repoRoot is the directory (or, under -trimpath, the module path) that
+// holds this repository; code.file.path is recorded relative to it.
+var repoRoot = sync.OnceValue(func() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(filepath.Dir(file)) + "/"
+})
+
+func repoRelative(file string) string {
+	return strings.TrimPrefix(file, repoRoot())
+}
+
+// spanOf returns the recording span in ctx, or nil.
+func spanOf(ctx context.Context) oteltrace.Span {
+	if span := oteltrace.SpanFromContext(ctx); span.IsRecording() {
+		return span
+	}
+	return nil
+}

@@ -1,0 +1,290 @@
+package trace_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/kittest"
+	"go.opentelemetry.io/otel/codes"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var upRunServer = trace.Upstream{
+	Function: "server.RunServer",
+	File:     "staging/src/k8s.io/apiserver/pkg/server/serve.go",
+	Ref:      "v1.7.0",
+	Chapter:  "runserver",
+}
+
+func TestStepRecordsUpstreamAndCaller(t *testing.T) {
+	ctx, rec := kittest.New(t)
+	_, end := trace.Step(ctx, upRunServer)
+	end(nil)
+
+	s := rec.Span(t, "server.RunServer")
+	want := map[string]string{
+		trace.KindKey:             trace.KindStep,
+		"code.function.name":      "github.com/kubewalk/kubewalk/trace_test.TestStepRecordsUpstreamAndCaller",
+		"code.file.path":          "trace/trace_test.go",
+		trace.UpstreamFunctionKey: "server.RunServer",
+		trace.UpstreamFileKey:     "staging/src/k8s.io/apiserver/pkg/server/serve.go",
+		trace.UpstreamRefKey:      "v1.7.0",
+		trace.ChapterKey:          "runserver",
+	}
+	for key, w := range want {
+		if got := kittest.Attr(s, key); got != w {
+			t.Errorf("attribute %s = %q; want %q", key, got, w)
+		}
+	}
+	if got := kittest.Attr(s, "code.line.number"); got == "" || got == "0" {
+		t.Errorf("code.line.number = %q; want the line of the Step call", got)
+	}
+	if got := rec.Kit.Stats().Steps; got != 1 {
+		t.Errorf("Stats().Steps = %d; want 1", got)
+	}
+}
+
+func TestStepRecordsError(t *testing.T) {
+	ctx, rec := kittest.New(t)
+	err := errors.New("failed to listen on 127.0.0.1:1: address already in use")
+	_, end := trace.Step(ctx, upRunServer)
+	end(&err)
+
+	s := rec.Span(t, "server.RunServer")
+	if s.Status.Code != codes.Error || s.Status.Description != err.Error() {
+		t.Errorf("status = %v %q; want Error %q", s.Status.Code, s.Status.Description, err)
+	}
+	if len(s.Events) != 1 || s.Events[0].Name != "exception" {
+		t.Errorf("events = %v; want one exception event", s.Events)
+	}
+}
+
+func TestLogLinesBecomeSpanEvents(t *testing.T) {
+	ctx, rec := kittest.New(t)
+	ctx, end := trace.Step(ctx, upRunServer)
+	trace.Log(ctx).Info().Str(trace.LogNoteKey, "the port is bound before Serve starts").
+		Msg("Serving insecurely on 127.0.0.1:8080")
+	end(nil)
+
+	s := rec.Span(t, "server.RunServer")
+	if len(s.Events) != 1 {
+		t.Fatalf("events = %v; want the log line", s.Events)
+	}
+	e := kittest.Event{Attrs: map[string]string{}}
+	for _, a := range s.Events[0].Attributes {
+		e.Attrs[string(a.Key)] = a.Value.Emit()
+	}
+	if got, want := s.Events[0].Name, "Serving insecurely on 127.0.0.1:8080"; got != want {
+		t.Errorf("event name = %q; want %q", got, want)
+	}
+	for key, want := range map[string]string{
+		trace.LogLevelKey:    "info",
+		trace.LogStepKey:     "server.RunServer",
+		trace.LogUpstreamKey: "staging/src/k8s.io/apiserver/pkg/server/serve.go@v1.7.0",
+		trace.LogNoteKey:     "the port is bound before Serve starts",
+	} {
+		if got := e.Attrs[key]; got != want {
+			t.Errorf("event attribute %s = %q; want %q", key, got, want)
+		}
+	}
+	want := "INF Serving insecurely on 127.0.0.1:8080 note=\"the port is bound before Serve starts\" " +
+		"step=server.RunServer upstream=staging/src/k8s.io/apiserver/pkg/server/serve.go@v1.7.0\n"
+	if got := rec.Logs(); got != want {
+		t.Errorf("log = %q; want %q", got, want)
+	}
+}
+
+// TestShutdownCascade plays RunServer's shape in miniature: a goroutine
+// waits on stopCh, the caller closes it, and the goroutine closes a listener.
+func TestShutdownCascade(t *testing.T) {
+	ctx, rec := kittest.New(t)
+	ctx, endTest := trace.Step(ctx, trace.Upstream{Function: "test"})
+	defer endTest(nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopCh := make(chan struct{})
+	trace.ChanMake(ctx, stopCh, "stopCh", "the test")
+
+	sctx, end := trace.Step(ctx, upRunServer)
+	trace.ListenerOpen(sctx, ln)
+	done := trace.Go(sctx, "RunServer: close listener on stopCh", func(ctx context.Context) {
+		trace.ChanWait(ctx, stopCh)
+		<-stopCh
+		trace.ChanRecv(ctx, stopCh)
+		trace.ListenerClose(ctx, ln)
+		ln.Close()
+	})
+	end(nil)
+
+	st := rec.Kit.Stats()
+	if st.GoroutinesStarted != 1 || len(st.Open) != 3 {
+		t.Errorf("before close: Stats() = %+v; want 1 goroutine started, and it, stopCh and the listener open", st)
+	}
+	waitUntil(t, func() bool {
+		st := rec.Kit.Stats()
+		return len(st.Open) > 0 && strings.HasSuffix(st.Open[0].Detail, "waiting on stopCh")
+	})
+	trace.ChanClose(ctx, stopCh)
+	close(stopCh)
+	<-done
+	if err := rec.Kit.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	endTest(nil)
+
+	st = rec.Kit.Stats()
+	if st.GoroutinesEnded != 1 || st.ChansClosed != 1 || st.ListenersClosed != 1 || len(st.Open) != 0 {
+		t.Errorf("after close: Stats() = %+v; want everything ended", st)
+	}
+	var got []string
+	for _, e := range rec.Events() {
+		got = append(got, e.String())
+	}
+	want := []string{"chan.make stopCh", "listener.open", "chan.wait stopCh",
+		"chan.close stopCh", "chan.recv stopCh", "listener.close"}
+	if !slices.Equal(got, want) {
+		t.Errorf("events = %q; want %q", got, want)
+	}
+	g := rec.Span(t, "RunServer: close listener on stopCh")
+	step := rec.Span(t, "server.RunServer")
+	if g.Parent.SpanID() != step.SpanContext.SpanID() {
+		t.Errorf("goroutine span's parent = %v; want the step span %v", g.Parent.SpanID(), step.SpanContext.SpanID())
+	}
+	if kittest.Attr(g, trace.KindKey) != trace.KindGoroutine || kittest.Attr(g, trace.GoroutineNameKey) == "" {
+		t.Errorf("goroutine span attributes = %v", g.Attributes)
+	}
+}
+
+// waitUntil polls cond for up to a second.
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached within 1s")
+		}
+	}
+}
+
+func TestShutdownWritesSummaryWithWhatIsOpen(t *testing.T) {
+	ctx, rec := kittest.New(t)
+	stopCh := make(chan struct{})
+	trace.ChanMake(ctx, stopCh, "stopCh", "nobody")
+	if err := rec.Kit.Shutdown(ctx, trace.EndError); err != nil {
+		t.Fatal(err)
+	}
+	s := rec.Span(t, trace.SummarySpanName)
+	if got := kittest.Attr(s, trace.EndingKey); got != "error" {
+		t.Errorf("ending = %q; want error", got)
+	}
+	if len(s.Events) != 1 || s.Events[0].Name != trace.EventStillOpen {
+		t.Errorf("summary events = %v; want one still.open", s.Events)
+	}
+}
+
+func TestWithoutKitEverythingIsANoOpButGo(t *testing.T) {
+	ctx := context.Background()
+	ctx, end := trace.Step(ctx, upRunServer)
+	ch := make(chan struct{})
+	trace.ChanMake(ctx, ch, "stopCh", "the test")
+	trace.Log(ctx).Info().Msg("not written anywhere")
+	ran := false
+	<-trace.Go(ctx, "plain goroutine", func(context.Context) { ran = true })
+	end(nil)
+	if !ran {
+		t.Error("Go without a kit did not run fn")
+	}
+}
+
+func TestTraceFileIsOneSpanPerLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "trace.json")
+	k, err := trace.Setup(trace.Config{TraceFile: path, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := k.Context(context.Background())
+	_, end := trace.Step(ctx, upRunServer)
+	end(nil)
+	if err := k.Shutdown(ctx, trace.EndNormal); err != nil {
+		t.Fatal(err)
+	}
+	names := readSpanNames(t, path)
+	if want := []string{"server.RunServer", trace.SummarySpanName}; !slices.Equal(names, want) {
+		t.Errorf("spans in file = %q; want %q", names, want)
+	}
+}
+
+func readSpanNames(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var names []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var span struct{ Name string }
+		if err := json.Unmarshal(sc.Bytes(), &span); err != nil {
+			t.Fatalf("line %q is not a span: %v", sc.Text(), err)
+		}
+		names = append(names, span.Name)
+	}
+	return names
+}
+
+func TestSetupRejectsUnknownLogFormat(t *testing.T) {
+	_, err := trace.Setup(trace.Config{LogFormat: "yaml"})
+	if err == nil || !strings.Contains(err.Error(), `unknown log format "yaml" (allowed: console, json)`) {
+		t.Errorf("Setup(LogFormat yaml) error = %v; want the allowed formats named", err)
+	}
+}
+
+// TestPanicIsRecordedBeforeTheCrash runs itself in a child process, where a
+// kit goroutine panics, and checks the child crashed and left a complete
+// trace file that shows the panic.
+func TestPanicIsRecordedBeforeTheCrash(t *testing.T) {
+	if path := os.Getenv("KUBEWALK_PANIC_TRACE"); path != "" {
+		k, err := trace.Setup(trace.Config{TraceFile: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := k.Context(context.Background())
+		<-trace.Go(ctx, "doomed", func(context.Context) { panic("Stopped listening on 127.0.0.1:1 due to error: boom") })
+		t.Fatal("the goroutine's panic did not crash the process")
+	}
+	path := filepath.Join(t.TempDir(), "trace.json")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestPanicIsRecordedBeforeTheCrash$")
+	cmd.Env = append(os.Environ(), "KUBEWALK_PANIC_TRACE="+path)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("child exited 0; want a crash. Output:\n%s", out)
+	}
+	if !strings.Contains(string(out), "panic: Stopped listening on 127.0.0.1:1 due to error: boom") {
+		t.Errorf("child output lacks the panic message:\n%s", out)
+	}
+	if names := readSpanNames(t, path); !slices.Equal(names, []string{"doomed", trace.SummarySpanName}) {
+		t.Errorf("spans in file = %q; want the goroutine and the summary", names)
+	}
+	b, _ := os.ReadFile(path)
+	for _, want := range []string{`"exception"`, `"Code":"Error"`, `"Value":"panic"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("trace file lacks %s:\n%s", want, b)
+		}
+	}
+}
