@@ -39,6 +39,9 @@ type Config struct {
 	// so their output is stable.
 	Timestamps bool
 
+	// Requests records a span for every HTTP request served (see [Request]).
+	Requests bool
+
 	// Version is recorded as service.version on every span.
 	Version string
 }
@@ -53,6 +56,7 @@ type Config struct {
 type Kit struct {
 	tracer   oteltrace.Tracer
 	provider *sdktrace.TracerProvider // nil when tracing is off
+	requests bool                     // a span per HTTP request
 	file     *os.File                 // the trace file, if Setup opened one
 	logger   zerolog.Logger
 	out      io.Writer // where logger writes; span echoes wrap it
@@ -96,6 +100,7 @@ func Setup(cfg Config) (*Kit, error) {
 	// ends, so the file is complete however the process exits.
 	k.provider = sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp), sdktrace.WithResource(res))
 	k.tracer = k.provider.Tracer("github.com/kubewalk/kubewalk")
+	k.requests = cfg.Requests
 	return k, nil
 }
 

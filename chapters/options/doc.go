@@ -1,0 +1,32 @@
+// Package options is the first step of the walk: the options of
+// kube-apiserver, their defaults and their flags. main builds a
+// [ServerRunOptions] with [NewServerRunOptions], registers its flags with
+// [ServerRunOptions.AddFlags], parses the command line and hands the result
+// to app.Run.
+//
+// # Upstream
+//
+// cmd/kube-apiserver/app/options/options.go (NewServerRunOptions, AddFlags)
+// and validation.go (Validate) at v1.7.0; the option groups come from
+// k8s.io/apiserver/pkg/server/options (generic) and pkg/kubeapiserver/options
+// (kube-apiserver's own).
+//
+// # What you will see
+//
+// Two step spans, options.NewServerRunOptions and
+// options.ServerRunOptions.AddFlags; no goroutines, no channels.
+//
+// # Differences from upstream
+//
+//   - All twelve option groups live in this one package and keep only the
+//     fields the later steps read; upstream spreads them over three packages.
+//   - NewServerRunOptions and AddFlags take a context, for the trace.
+//   - --bind-address defaults to 127.0.0.1, not 0.0.0.0: the walkthrough
+//     binds to loopback unless a flag says otherwise.
+//   - --cert-dir defaults to empty, which keeps the generated self-signed
+//     certificate in memory; upstream writes it to /var/run/kubernetes.
+//   - --etcd-servers is accepted but not required, and nothing connects to
+//     etcd: objects are stored in memory.
+//   - Each flag is annotated with its option group, so --help can list
+//     the flags group by group as modern kube-apiserver does.
+package options

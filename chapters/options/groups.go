@@ -1,0 +1,268 @@
+package options
+
+import (
+	"net"
+
+	"github.com/spf13/pflag"
+)
+
+// GenericServerRunOptions are the options every generic API server has.
+type GenericServerRunOptions struct {
+	AdvertiseAddress            net.IP
+	CorsAllowedOriginList       []string
+	ExternalHost                string
+	MaxRequestsInFlight         int
+	MaxMutatingRequestsInFlight int
+	MinRequestTimeout           int // seconds
+	TargetRAMMB                 int
+}
+
+// NewGenericServerRunOptions returns upstream's defaults.
+func NewGenericServerRunOptions() *GenericServerRunOptions {
+	return &GenericServerRunOptions{
+		MaxRequestsInFlight:         400,
+		MaxMutatingRequestsInFlight: 200,
+		MinRequestTimeout:           1800,
+	}
+}
+
+// AddFlags adds the generic flags to fs.
+func (s *GenericServerRunOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.IPVar(&s.AdvertiseAddress, "advertise-address", s.AdvertiseAddress,
+		"The address the API server tells the cluster it can be reached at (empty: --bind-address).")
+	fs.StringSliceVar(&s.CorsAllowedOriginList, "cors-allowed-origins", s.CorsAllowedOriginList,
+		"Origins, as regular expressions, that may make CORS requests (empty: CORS off).")
+	fs.StringVar(&s.ExternalHost, "external-hostname", s.ExternalHost,
+		"The host name to put in URLs the API server generates.")
+	fs.IntVar(&s.MaxRequestsInFlight, "max-requests-inflight", s.MaxRequestsInFlight,
+		"How many read requests may be served at once before the server answers 429 (0: no limit).")
+	fs.IntVar(&s.MaxMutatingRequestsInFlight, "max-mutating-requests-inflight", s.MaxMutatingRequestsInFlight,
+		"How many writing requests may be served at once before the server answers 429 (0: no limit).")
+	fs.IntVar(&s.MinRequestTimeout, "min-request-timeout", s.MinRequestTimeout,
+		"The shortest time, in seconds, a long-running request such as a watch is kept open.")
+	fs.IntVar(&s.TargetRAMMB, "target-ram-mb", s.TargetRAMMB,
+		"The memory the API server may use, in MB; used to size caches.")
+}
+
+// EtcdOptions say where objects are stored. The walkthrough stores them in
+// memory and only records what was asked for.
+type EtcdOptions struct {
+	ServerList []string
+	Prefix     string
+}
+
+// NewEtcdOptions returns upstream's defaults.
+func NewEtcdOptions() *EtcdOptions { return &EtcdOptions{Prefix: "/registry"} }
+
+// AddFlags adds the etcd flags to fs.
+func (s *EtcdOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&s.ServerList, "etcd-servers", s.ServerList,
+		"etcd servers to connect to, as scheme://ip:port (accepted, not used: the walkthrough keeps objects in memory).")
+	fs.StringVar(&s.Prefix, "etcd-prefix", s.Prefix, "The key prefix of every object in etcd.")
+}
+
+// SecureServingOptions configure the HTTPS port.
+type SecureServingOptions struct {
+	BindAddress net.IP
+	BindPort    int
+	ServerCert  GeneratableKeyCert
+	// MinTLSVersion and CipherSuites keep upstream's flag names; empty
+	// means Go's defaults with TLS 1.2 at least.
+	MinTLSVersion string
+	CipherSuites  []string
+}
+
+// GeneratableKeyCert is a serving certificate given as files, or to be
+// generated when no file is given.
+type GeneratableKeyCert struct {
+	CertFile, KeyFile string
+	// CertDirectory is where a generated certificate is written; empty
+	// keeps it in memory.
+	CertDirectory string
+	PairName      string
+}
+
+// NewSecureServingOptions returns kube-apiserver's defaults, except that
+// the bind address is loopback and the certificate directory is empty.
+func NewSecureServingOptions() *SecureServingOptions {
+	return &SecureServingOptions{
+		BindAddress: net.ParseIP("127.0.0.1"),
+		BindPort:    6443,
+		ServerCert:  GeneratableKeyCert{PairName: "apiserver"},
+	}
+}
+
+// AddFlags adds the secure serving flags to fs.
+func (s *SecureServingOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.IPVar(&s.BindAddress, "bind-address", s.BindAddress,
+		"The IP address the HTTPS port listens on (0.0.0.0 for every interface).")
+	fs.IntVar(&s.BindPort, "secure-port", s.BindPort,
+		"The HTTPS port, served with authentication and authorization (0: no HTTPS).")
+	fs.StringVar(&s.ServerCert.CertDirectory, "cert-dir", s.ServerCert.CertDirectory,
+		"Where to write the generated certificate when --tls-cert-file is not given (empty: keep it in memory).")
+	fs.StringVar(&s.ServerCert.CertFile, "tls-cert-file", s.ServerCert.CertFile,
+		"The PEM file of the HTTPS certificate (empty: generate a self-signed one).")
+	fs.StringVar(&s.ServerCert.KeyFile, "tls-private-key-file", s.ServerCert.KeyFile,
+		"The PEM file of the key of --tls-cert-file.")
+	fs.StringVar(&s.MinTLSVersion, "tls-min-version", s.MinTLSVersion,
+		"The lowest TLS version accepted: VersionTLS12 or VersionTLS13 (empty: VersionTLS12).")
+	fs.StringSliceVar(&s.CipherSuites, "tls-cipher-suites", s.CipherSuites,
+		"Cipher suites for TLS 1.2, by their Go names (empty: Go's defaults).")
+}
+
+// InsecureServingOptions configure the plain HTTP port, which has no
+// authentication and no authorization.
+type InsecureServingOptions struct {
+	BindAddress net.IP
+	BindPort    int
+}
+
+// NewInsecureServingOptions returns upstream's defaults: 127.0.0.1:8080.
+func NewInsecureServingOptions() *InsecureServingOptions {
+	return &InsecureServingOptions{BindAddress: net.ParseIP("127.0.0.1"), BindPort: 8080}
+}
+
+// AddFlags adds the insecure serving flags to fs.
+func (s *InsecureServingOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.IPVar(&s.BindAddress, "insecure-bind-address", s.BindAddress,
+		"The IP address the plain HTTP port listens on.")
+	fs.IntVar(&s.BindPort, "insecure-port", s.BindPort,
+		"The plain HTTP port, served without authentication or authorization (0: no HTTP).")
+}
+
+// AuditOptions configure the audit log. The walkthrough records the path
+// and writes nothing.
+type AuditOptions struct{ LogPath string }
+
+// NewAuditOptions returns upstream's defaults: no audit log.
+func NewAuditOptions() *AuditOptions { return &AuditOptions{} }
+
+// AddFlags adds the audit flags to fs.
+func (s *AuditOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&s.LogPath, "audit-log-path", s.LogPath,
+		"Where the audit log would be written (accepted, not used by the walkthrough).")
+}
+
+// FeatureOptions switch optional handlers on.
+type FeatureOptions struct {
+	EnableProfiling           bool
+	EnableContentionProfiling bool
+}
+
+// NewFeatureOptions returns upstream's defaults: profiling on.
+func NewFeatureOptions() *FeatureOptions { return &FeatureOptions{EnableProfiling: true} }
+
+// AddFlags adds the feature flags to fs.
+func (s *FeatureOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&s.EnableProfiling, "profiling", s.EnableProfiling,
+		"Serve profiling data under /debug/pprof (recorded, not served by the walkthrough).")
+	fs.BoolVar(&s.EnableContentionProfiling, "contention-profiling", s.EnableContentionProfiling,
+		"Also profile lock contention, when --profiling is on.")
+}
+
+// AdmissionOptions name the admission plugins, in order.
+type AdmissionOptions struct {
+	Control           []string
+	ControlConfigFile string
+}
+
+// NewAdmissionOptions returns upstream's default: AlwaysAdmit.
+func NewAdmissionOptions() *AdmissionOptions {
+	return &AdmissionOptions{Control: []string{"AlwaysAdmit"}}
+}
+
+// AddFlags adds the admission flags to fs.
+func (s *AdmissionOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&s.Control, "admission-control", s.Control,
+		"Admission plugins, in the order they run (recorded; the walkthrough admits everything).")
+	fs.StringVar(&s.ControlConfigFile, "admission-control-config-file", s.ControlConfigFile,
+		"The admission plugins' configuration file.")
+}
+
+// BuiltInAuthenticationOptions configure who a request is from.
+type BuiltInAuthenticationOptions struct {
+	Anonymous    bool
+	ClientCAFile string
+	TokenFile    string
+}
+
+// NewBuiltInAuthenticationOptions returns upstream's defaults: anonymous
+// requests allowed, no client CA, no token file.
+func NewBuiltInAuthenticationOptions() *BuiltInAuthenticationOptions {
+	return &BuiltInAuthenticationOptions{Anonymous: true}
+}
+
+// AddFlags adds the authentication flags to fs.
+func (s *BuiltInAuthenticationOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&s.Anonymous, "anonymous-auth", s.Anonymous,
+		"Treat requests no authenticator recognises as the user system:anonymous instead of rejecting them.")
+	fs.StringVar(&s.ClientCAFile, "client-ca-file", s.ClientCAFile,
+		"A PEM bundle of CAs; a client certificate signed by one names the user by its common name.")
+	fs.StringVar(&s.TokenFile, "token-auth-file", s.TokenFile,
+		"A CSV file of bearer tokens: token,user,uid[,\"group1,group2\"].")
+}
+
+// BuiltInAuthorizationOptions configure what a user may do.
+type BuiltInAuthorizationOptions struct {
+	Mode       string
+	PolicyFile string
+}
+
+// NewBuiltInAuthorizationOptions returns upstream's default: AlwaysAllow.
+func NewBuiltInAuthorizationOptions() *BuiltInAuthorizationOptions {
+	return &BuiltInAuthorizationOptions{Mode: "AlwaysAllow"}
+}
+
+// AddFlags adds the authorization flags to fs.
+func (s *BuiltInAuthorizationOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&s.Mode, "authorization-mode", s.Mode,
+		"Authorizers, comma-separated, asked in order: AlwaysAllow, AlwaysDeny.")
+	fs.StringVar(&s.PolicyFile, "authorization-policy-file", s.PolicyFile,
+		"The policy file of the ABAC authorization mode.")
+}
+
+// CloudProviderOptions name the cloud provider.
+type CloudProviderOptions struct {
+	CloudProvider   string
+	CloudConfigFile string
+}
+
+// NewCloudProviderOptions returns upstream's defaults: no provider.
+func NewCloudProviderOptions() *CloudProviderOptions { return &CloudProviderOptions{} }
+
+// AddFlags adds the cloud provider flags to fs.
+func (s *CloudProviderOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&s.CloudProvider, "cloud-provider", s.CloudProvider,
+		"The cloud provider (recorded; the walkthrough has none).")
+	fs.StringVar(&s.CloudConfigFile, "cloud-config", s.CloudConfigFile,
+		"The cloud provider's configuration file.")
+}
+
+// StorageSerializationOptions say which version each group is stored in.
+type StorageSerializationOptions struct{ StorageVersions string }
+
+// NewStorageSerializationOptions returns an empty setting: every group is
+// stored in its preferred version.
+func NewStorageSerializationOptions() *StorageSerializationOptions {
+	return &StorageSerializationOptions{}
+}
+
+// AddFlags adds the storage flags to fs.
+func (s *StorageSerializationOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&s.StorageVersions, "storage-versions", s.StorageVersions,
+		"group/version pairs, comma-separated, to store each group in (empty: preferred versions).")
+}
+
+// APIEnablementOptions turn API groups on and off.
+type APIEnablementOptions struct{ RuntimeConfig map[string]string }
+
+// NewAPIEnablementOptions returns an empty runtime config.
+func NewAPIEnablementOptions() *APIEnablementOptions {
+	return &APIEnablementOptions{RuntimeConfig: map[string]string{}}
+}
+
+// AddFlags adds the API enablement flags to fs.
+func (s *APIEnablementOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringToStringVar(&s.RuntimeConfig, "runtime-config", s.RuntimeConfig,
+		"key=value pairs that turn API versions on or off, e.g. api/all=true (recorded, not applied).")
+}

@@ -1,0 +1,88 @@
+package options_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kubewalk/kubewalk/chapters/options"
+	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/kittest"
+	"github.com/spf13/pflag"
+)
+
+func TestStepsAreTraced(t *testing.T) {
+	ctx, rec := kittest.New(t)
+	s := options.NewServerRunOptions(ctx)
+	s.AddFlags(ctx, pflag.NewFlagSet("test", pflag.ContinueOnError))
+	for _, name := range []string{"options.NewServerRunOptions", "options.ServerRunOptions.AddFlags"} {
+		span := rec.Span(t, name)
+		if got := kittest.Attr(span, trace.ChapterKey); got != "options" {
+			t.Errorf("%s: chapter = %q; want options", name, got)
+		}
+		if got := kittest.Attr(span, trace.UpstreamFileKey); got != "cmd/kube-apiserver/app/options/options.go" {
+			t.Errorf("%s: upstream file = %q", name, got)
+		}
+	}
+}
+
+func TestEveryFlagHasAGroup(t *testing.T) {
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	options.NewServerRunOptions(t.Context()).AddFlags(t.Context(), fs)
+	n := 0
+	fs.VisitAll(func(f *pflag.Flag) {
+		n++
+		if len(f.Annotations[options.GroupAnnotation]) != 1 {
+			t.Errorf("flag --%s has no option group", f.Name)
+		}
+	})
+	if n < 40 {
+		t.Errorf("AddFlags added %d flags; want the upstream set (40 or more)", n)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want []string // substrings, one per expected error, in order
+	}{
+		{"defaults", nil, nil},
+		{"ports", []string{"--secure-port=-1", "--insecure-port=65536"},
+			[]string{"--secure-port -1: must be between 0 and 65535", "--insecure-port 65536: must be between 0 and 65535"}},
+		{"ports off", []string{"--secure-port=0", "--insecure-port=0"}, nil},
+		{"cluster ip range", []string{"--service-cluster-ip-range=10.0.0.0/12"}, nil},
+		{"node port outside the range", []string{"--kubernetes-service-node-port=8080"},
+			[]string{"--kubernetes-service-node-port 8080: must be inside --service-node-port-range 30000-32767"}},
+		{"node port inside a custom range", []string{"--service-node-port-range=8000-9000", "--kubernetes-service-node-port=8080"}, nil},
+		{"cert without key", []string{"--tls-cert-file=a.crt"},
+			[]string{`--tls-cert-file "a.crt" with --tls-private-key-file "": give both files or neither`}},
+		{"tls version", []string{"--tls-min-version=VersionTLS10"},
+			[]string{"--tls-min-version VersionTLS10: must be VersionTLS12 or VersionTLS13"}},
+		{"cipher suite", []string{"--tls-cipher-suites=TLS_RSA_WITH_RC4_128_SHA"},
+			[]string{"--tls-cipher-suites TLS_RSA_WITH_RC4_128_SHA: unknown or insecure cipher suite; allowed: TLS_"}},
+		{"good cipher suite", []string{"--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}, nil},
+		{"duplicate mode", []string{"--authorization-mode=AlwaysDeny,AlwaysDeny"},
+			[]string{"--authorization-mode AlwaysDeny,AlwaysDeny: names AlwaysDeny twice"}},
+		{"empty mode", []string{"--authorization-mode="},
+			[]string{"--authorization-mode : names an empty mode; allowed: AlwaysAllow, AlwaysDeny"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := options.NewServerRunOptions(t.Context())
+			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+			s.AddFlags(t.Context(), fs)
+			if err := fs.Parse(tc.args); err != nil {
+				t.Fatalf("Parse(%q): %v", tc.args, err)
+			}
+			errs := s.Validate()
+			if len(errs) != len(tc.want) {
+				t.Fatalf("Validate() after %q = %v; want %d errors", tc.args, errs, len(tc.want))
+			}
+			for i, err := range errs {
+				if !strings.Contains(err.Error(), tc.want[i]) {
+					t.Errorf("error %d = %q; want it to contain %q", i, err, tc.want[i])
+				}
+			}
+		})
+	}
+}
