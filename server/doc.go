@@ -14,6 +14,9 @@
 //     carries the trace kit (package trace); nothing else is passed in it.
 //   - Goroutines are started with trace.Go instead of a bare go statement,
 //     so each has a span and the kit can prove at the end that it ended.
+//   - RunServer takes an optional listener that is already bound, as
+//     RunServer does since v1.10, so tests pass 127.0.0.1:0 listeners and
+//     never bind fixed ports. With nil it listens on server.Addr as v1.7.
 //   - SetupSignalHandler takes the signal channel from its caller (the tour
 //     sends os.Interrupt on it to stand in for Ctrl-C), does not panic when
 //     called twice, and its goroutine ends when the context is done.

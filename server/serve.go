@@ -24,8 +24,9 @@ var upstreamRunServer = trace.Upstream{
 // connections.
 const defaultKeepAlivePeriod = 3 * time.Minute
 
-// RunServer listens on server.Addr, then starts two goroutines and returns
-// the bound port without blocking:
+// RunServer listens on server.Addr, or takes ln when the caller bound it
+// already, then starts two goroutines and returns the bound port without
+// blocking:
 //
 //   - one waits for stopCh to close and then closes the listener;
 //   - one serves server on the listener (through TLS when server.TLSConfig
@@ -35,23 +36,26 @@ const defaultKeepAlivePeriod = 3 * time.Minute
 //     crash, not a quiet return.
 //
 // Listening happens before RunServer returns, so an address in use is an
-// error here, not in a goroutine. network defaults to "tcp". RunServer
+// error here, not in a goroutine. network defaults to "tcp"; it is unused
+// when ln is given. ln must be a TCP listener. RunServer
 // never waits for requests in flight: closing stopCh only closes the
 // listener. The caller owns stopCh and must close it to end both goroutines.
-func RunServer(ctx context.Context, server *http.Server, network string, stopCh <-chan struct{}) (_ int, err error) {
+func RunServer(ctx context.Context, server *http.Server, ln net.Listener, network string, stopCh <-chan struct{}) (_ int, err error) {
 	ctx, end := trace.Step(ctx, upstreamRunServer)
 	defer end(&err)
 
-	if len(server.Addr) == 0 {
-		return 0, errors.New("address cannot be empty")
-	}
-	if len(network) == 0 {
-		network = "tcp"
-	}
 	// --8<-- [start:listen]
-	ln, err := net.Listen(network, server.Addr)
-	if err != nil {
-		return 0, fmt.Errorf("failed to listen on %v: %v", server.Addr, err)
+	if ln == nil {
+		if len(server.Addr) == 0 {
+			return 0, errors.New("address cannot be empty")
+		}
+		if len(network) == 0 {
+			network = "tcp"
+		}
+		ln, err = net.Listen(network, server.Addr)
+		if err != nil {
+			return 0, fmt.Errorf("failed to listen on %v: %v", server.Addr, err)
+		}
 	}
 	tcpAddr, ok := ln.Addr().(*net.TCPAddr)
 	if !ok {

@@ -30,7 +30,7 @@ func TestRunServerServesUntilStopChCloses(t *testing.T) {
 	stopCh := make(chan struct{})
 	trace.ChanMake(ctx, stopCh, "stopCh", "the test")
 
-	port, err := server.RunServer(ctx, &http.Server{Addr: "127.0.0.1:0", Handler: hello}, "", stopCh)
+	port, err := server.RunServer(ctx, &http.Server{Handler: hello}, listen(t), "", stopCh)
 	if err != nil {
 		t.Fatalf("RunServer: %v", err)
 	}
@@ -65,6 +65,16 @@ func TestRunServerServesUntilStopChCloses(t *testing.T) {
 	}
 }
 
+// listen returns a listener on a free loopback port.
+func listen(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
+
 func get(t *testing.T, url string) string {
 	t.Helper()
 	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
@@ -95,7 +105,7 @@ func TestRunServerErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, rec := kittest.New(t)
-			_, err := server.RunServer(ctx, &http.Server{Addr: tc.addr}, "tcp", make(chan struct{}))
+			_, err := server.RunServer(ctx, &http.Server{Addr: tc.addr}, nil, "tcp", make(chan struct{}))
 			if err == nil || err.Error() != tc.want {
 				t.Fatalf("RunServer(Addr %q) error = %v; want %q", tc.addr, err, tc.want)
 			}
@@ -120,8 +130,8 @@ func TestRunServerPanicsWhenTheListenerDiesEarly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv := &http.Server{Addr: "127.0.0.1:0", Handler: hello}
-		if _, err := server.RunServer(k.Context(context.Background()), srv, "", make(chan struct{})); err != nil {
+		srv := &http.Server{Handler: hello}
+		if _, err := server.RunServer(k.Context(context.Background()), srv, listen(t), "", make(chan struct{})); err != nil {
 			t.Fatal(err)
 		}
 		srv.Close() // Serve returns while stopCh is open
