@@ -49,7 +49,7 @@ func SetupSignalHandler(ctx context.Context, c chan os.Signal) (stopCh <-chan st
 		case sig := <-c:
 			trace.Log(ctx).Error().Str("signal", sig.String()).
 				Msg("Received second signal, exiting with code 1")
-			trace.Exit(ctx, 1, trace.EndSignal)
+			trace.Exit(ctx, 1, trace.EndSecondSignal)
 		case <-ctx.Done():
 		}
 	})

@@ -67,8 +67,9 @@ type Ending string
 
 // The ways a run can end.
 const (
-	EndNormal Ending = "normal" // Run returned nil: the tour's own stop, or --serve stopped cleanly
-	EndSignal Ending = "signal" // a second SIGINT/SIGTERM cut the shutdown short
-	EndError  Ending = "error"  // a step returned an error (a port in use, bad input, …)
-	EndPanic  Ending = "panic"  // a goroutine panicked; the process dies after the summary is written
+	EndNormal       Ending = "normal"        // the tour stopped the server itself and Run returned nil
+	EndSignal       Ending = "signal"        // a SIGINT or SIGTERM stopped the server and Run returned nil
+	EndSecondSignal Ending = "second signal" // a second signal cut the shutdown short: exit 1
+	EndError        Ending = "error"         // a step returned an error (a port in use, bad input, …)
+	EndPanic        Ending = "panic"         // a goroutine panicked; the process dies after the summary is written
 )

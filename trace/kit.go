@@ -135,6 +135,21 @@ func (k *Kit) Shutdown(ctx context.Context, ending Ending) error {
 	return k.errShut
 }
 
+// Discard ends k without a summary and removes the trace file Setup
+// created: for runs that end before they began, such as bad flags, which
+// must leave nothing behind.
+func (k *Kit) Discard() {
+	k.shutdown.Do(func() {
+		if k.provider != nil {
+			_ = k.provider.Shutdown(context.Background())
+		}
+		if k.file != nil {
+			k.file.Close()
+			os.Remove(k.file.Name())
+		}
+	})
+}
+
 // scope is what the context carries: the kit, and where in the run the
 // code holding the context is.
 type scope struct {

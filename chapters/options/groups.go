@@ -70,6 +70,10 @@ type SecureServingOptions struct {
 	// means Go's defaults with TLS 1.2 at least.
 	MinTLSVersion string
 	CipherSuites  []string
+	// Listener, when set, is a listener already bound; BindAddress and
+	// BindPort are then ignored. Upstream has this field since v1.10; tests
+	// use it so that they never bind fixed ports. It has no flag.
+	Listener net.Listener
 }
 
 // GeneratableKeyCert is a serving certificate given as files, or to be
@@ -115,6 +119,9 @@ func (s *SecureServingOptions) AddFlags(fs *pflag.FlagSet) {
 type InsecureServingOptions struct {
 	BindAddress net.IP
 	BindPort    int
+	// Listener, when set, is a listener already bound, as for
+	// SecureServingOptions.
+	Listener net.Listener
 }
 
 // NewInsecureServingOptions returns upstream's defaults: 127.0.0.1:8080.

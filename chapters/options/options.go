@@ -55,6 +55,10 @@ type ServerRunOptions struct {
 	ProxyClientCertFile       string
 	ProxyClientKeyFile        string
 	EnableAggregatorRouting   bool
+
+	// Break names a fault to inject, one of [Breaks]; empty injects none.
+	// It is the walkthrough's own option, not upstream's.
+	Break string
 }
 
 // KubeletClientConfig is how the API server reaches kubelets. The
@@ -128,6 +132,10 @@ func (s *ServerRunOptions) AddFlags(ctx context.Context, fs *pflag.FlagSet) {
 	group(fs, "api enablement", s.APIEnablement.AddFlags)
 	group(fs, "misc", s.addOwnFlags)
 	// --8<-- [end:groups]
+	group(fs, "walkthrough", func(fs *pflag.FlagSet) {
+		fs.StringVar(&s.Break, "break", s.Break,
+			"Break something on purpose to watch what upstream does: "+breakList()+".")
+	})
 }
 
 // group lets add register its flags on a fresh set, annotates each with

@@ -63,6 +63,9 @@ func TestValidate(t *testing.T) {
 		{"good cipher suite", []string{"--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}, nil},
 		{"duplicate mode", []string{"--authorization-mode=AlwaysDeny,AlwaysDeny"},
 			[]string{"--authorization-mode AlwaysDeny,AlwaysDeny: names AlwaysDeny twice"}},
+		{"break", []string{"--break=listener"}, nil},
+		{"unknown break", []string{"--break=everything"},
+			[]string{"--break everything: unknown fault; allowed: listener"}},
 		{"empty mode", []string{"--authorization-mode="},
 			[]string{"--authorization-mode : names an empty mode; allowed: AlwaysAllow, AlwaysDeny"}},
 	}

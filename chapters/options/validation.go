@@ -11,6 +11,22 @@ import (
 // knows, in upstream's spelling.
 var AuthorizationModes = []string{"AlwaysAllow", "AlwaysDeny"}
 
+// Fault is a --break value and what it shows.
+type Fault struct{ Name, Shows string }
+
+// Breaks are the faults --break can inject.
+var Breaks = []Fault{
+	{"listener", "close the insecure listener while stopCh is open: RunServer's serve goroutine panics"},
+}
+
+func breakList() string {
+	var names []string
+	for _, b := range Breaks {
+		names = append(names, b.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
 // TLSVersions maps the --tls-min-version names to their values.
 var TLSVersions = map[string]uint16{
 	"VersionTLS12": tls.VersionTLS12,
@@ -41,6 +57,9 @@ func (s *ServerRunOptions) Validate() []error {
 	s.validateServingCert(add)
 	s.validateAuthorization(add)
 	// --8<-- [end:validate]
+	if s.Break != "" && !slices.ContainsFunc(Breaks, func(f Fault) bool { return f.Name == s.Break }) {
+		add("break", s.Break, "unknown fault; allowed: "+breakList())
+	}
 	return errs
 }
 
