@@ -188,13 +188,11 @@ func (s *AdmissionOptions) AddFlags(fs *pflag.FlagSet) {
 
 // BuiltInAuthenticationOptions configure who a request is from.
 type BuiltInAuthenticationOptions struct {
-	Anonymous    bool
-	ClientCAFile string
-	TokenFile    string
+	Anonymous bool
 }
 
-// NewBuiltInAuthenticationOptions returns upstream's defaults: anonymous
-// requests allowed, no client CA, no token file.
+// NewBuiltInAuthenticationOptions returns upstream's default: anonymous
+// requests allowed.
 func NewBuiltInAuthenticationOptions() *BuiltInAuthenticationOptions {
 	return &BuiltInAuthenticationOptions{Anonymous: true}
 }
@@ -203,16 +201,11 @@ func NewBuiltInAuthenticationOptions() *BuiltInAuthenticationOptions {
 func (s *BuiltInAuthenticationOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&s.Anonymous, "anonymous-auth", s.Anonymous,
 		"Treat requests no authenticator recognises as the user system:anonymous instead of rejecting them.")
-	fs.StringVar(&s.ClientCAFile, "client-ca-file", s.ClientCAFile,
-		"A PEM bundle of CAs; a client certificate signed by one names the user by its common name.")
-	fs.StringVar(&s.TokenFile, "token-auth-file", s.TokenFile,
-		"A CSV file of bearer tokens: token,user,uid[,\"group1,group2\"].")
 }
 
 // BuiltInAuthorizationOptions configure what a user may do.
 type BuiltInAuthorizationOptions struct {
-	Mode       string
-	PolicyFile string
+	Mode string
 }
 
 // NewBuiltInAuthorizationOptions returns upstream's default: AlwaysAllow.
@@ -224,8 +217,6 @@ func NewBuiltInAuthorizationOptions() *BuiltInAuthorizationOptions {
 func (s *BuiltInAuthorizationOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&s.Mode, "authorization-mode", s.Mode,
 		"Authorizers, comma-separated, asked in order: AlwaysAllow, AlwaysDeny.")
-	fs.StringVar(&s.PolicyFile, "authorization-policy-file", s.PolicyFile,
-		"The policy file of the ABAC authorization mode.")
 }
 
 // CloudProviderOptions name the cloud provider.
