@@ -77,6 +77,9 @@ func RunServer(ctx context.Context, server *http.Server, ln net.Listener, networ
 
 	trace.Go(ctx, "RunServer: serve", func(ctx context.Context) {
 		defer utilruntime.HandleCrash()
+		if server.BaseContext == nil { // ours: requests carry the kit, as children of this goroutine
+			server.BaseContext = func(net.Listener) context.Context { return ctx }
+		}
 
 		var listener net.Listener = tcpKeepAliveListener{ln.(*net.TCPListener)}
 		if server.TLSConfig != nil {

@@ -1,6 +1,7 @@
 package options
 
 import (
+	"crypto/tls"
 	"net"
 
 	"github.com/spf13/pflag"
@@ -84,6 +85,9 @@ type GeneratableKeyCert struct {
 	// keeps it in memory.
 	CertDirectory string
 	PairName      string
+	// GeneratedCert is the certificate MaybeDefaultWithSelfSignedCerts
+	// generated and kept in memory, when it did (no flag).
+	GeneratedCert *tls.Certificate
 }
 
 // NewSecureServingOptions returns kube-apiserver's defaults, except that

@@ -1,0 +1,200 @@
+package config
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/kubewalk/kubewalk/chapters/nodedialer"
+	"github.com/kubewalk/kubewalk/chapters/nonblockingrun"
+	"github.com/kubewalk/kubewalk/chapters/options"
+	"github.com/kubewalk/kubewalk/server"
+	"github.com/kubewalk/kubewalk/server/filters"
+	"github.com/kubewalk/kubewalk/trace"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/apimachinery/pkg/util/sets"
+)
+
+var upstreamCreateKubeAPIServerConfig = trace.Upstream{
+	Function: "app.CreateKubeAPIServerConfig",
+	File:     "cmd/kube-apiserver/app/server.go",
+	Ref:      "v1.7.0",
+	Chapter:  "config",
+}
+
+// MasterConfig is the configuration of the kube-apiserver server itself:
+// the generic server's Config and kube-apiserver's own settings
+// (upstream's master.Config).
+type MasterConfig struct {
+	GenericConfig *server.Config
+
+	EventTTL            time.Duration
+	KubeletClientConfig options.KubeletClientConfig
+	EnableUISupport     bool
+	EnableLogsSupport   bool
+
+	// ProxyTransport and Tunneler are what CreateNodeDialer returned.
+	ProxyTransport http.RoundTripper
+	Tunneler       nodedialer.Tunneler
+
+	// ServiceIPRange is where service cluster IPs come from, and
+	// APIServerServiceIP (its first address) is the IP of the
+	// "kubernetes" service, on APIServerServicePort.
+	ServiceIPRange       net.IPNet
+	APIServerServiceIP   net.IP
+	APIServerServicePort int
+
+	ServiceNodePortRange      utilnet.PortRange
+	KubernetesServiceNodePort int
+	MasterCount               int
+}
+
+// CreateKubeAPIServerConfig defaults, validates and applies s, in
+// upstream's order, and returns the MasterConfig and where the insecure
+// port listens (nil when it is off). It changes s: the defaults it fills
+// in stay there. It fails on options that do not validate, a service IP
+// range that is not usable, or a certificate that cannot be made or read.
+func CreateKubeAPIServerConfig(ctx context.Context, s *options.ServerRunOptions, nodeTunneler nodedialer.Tunneler, proxyTransport http.RoundTripper) (_ *MasterConfig, _ *nonblockingrun.InsecureServingInfo, err error) {
+	ctx, end := trace.Step(ctx, upstreamCreateKubeAPIServerConfig)
+	defer end(&err)
+
+	// --8<-- [start:defaults]
+	serviceIPRange, apiServerServiceIP, err := defaultOptions(ctx, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	if errs := s.Validate(); len(errs) != 0 {
+		return nil, nil, utilerrors.NewAggregate(errs)
+	}
+	// --8<-- [end:defaults]
+
+	genericConfig, insecureServingInfo, err := buildGenericConfig(ctx, s)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	// --8<-- [start:master]
+	config := &MasterConfig{
+		GenericConfig:             genericConfig,
+		EventTTL:                  s.EventTTL,
+		KubeletClientConfig:       s.KubeletConfig,
+		EnableUISupport:           true,
+		EnableLogsSupport:         s.EnableLogsHandler,
+		ProxyTransport:            proxyTransport,
+		Tunneler:                  nodeTunneler,
+		ServiceIPRange:            serviceIPRange,
+		APIServerServiceIP:        apiServerServiceIP,
+		APIServerServicePort:      443,
+		ServiceNodePortRange:      s.ServiceNodePortRange,
+		KubernetesServiceNodePort: s.KubernetesServiceNodePort,
+		MasterCount:               s.MasterCount,
+	}
+	// --8<-- [end:master]
+	trace.Log(ctx).Info().
+		Str("serviceIPRange", serviceIPRange.String()).
+		Str("apiServerServiceIP", apiServerServiceIP.String()).
+		Str(trace.LogNoteKey, "The kubernetes service will get the first IP of the service range.").
+		Msg("built the master config")
+	return config, insecureServingInfo, nil
+}
+
+// defaultOptions fills in what the options left open: the advertise
+// address (the secure bind address, or the host's address when binding
+// to every interface), the service IP range, and a self-signed serving
+// certificate when none was given.
+func defaultOptions(ctx context.Context, s *options.ServerRunOptions) (net.IPNet, net.IP, error) {
+	if err := defaultAdvertiseAddress(s); err != nil {
+		return net.IPNet{}, nil, err
+	}
+	serviceIPRange, apiServerServiceIP, err := DefaultServiceIPRange(s.ServiceClusterIPRange)
+	if err != nil {
+		return net.IPNet{}, nil, fmt.Errorf("error determining service IP ranges: %v", err)
+	}
+	s.ServiceClusterIPRange = serviceIPRange
+	if err := s.SecureServing.MaybeDefaultWithSelfSignedCerts(ctx, s.GenericServerRunOptions.AdvertiseAddress.String(),
+		[]string{"kubernetes.default.svc", "kubernetes.default", "kubernetes"}, []net.IP{apiServerServiceIP}); err != nil {
+		return net.IPNet{}, nil, fmt.Errorf("error creating self-signed certificates: %v", err)
+	}
+	return serviceIPRange, apiServerServiceIP, nil
+}
+
+// defaultAdvertiseAddress sets --advertise-address, when not given, to the
+// secure bind address, or to the host's default address when that is
+// 0.0.0.0 or ::.
+func defaultAdvertiseAddress(s *options.ServerRunOptions) error {
+	g := s.GenericServerRunOptions
+	if g.AdvertiseAddress != nil && !g.AdvertiseAddress.IsUnspecified() {
+		return nil
+	}
+	ip, err := utilnet.ResolveBindAddress(s.SecureServing.BindAddress)
+	if err != nil {
+		return fmt.Errorf("unable to find suitable network address (%v); set --advertise-address", err)
+	}
+	g.AdvertiseAddress = ip
+	return nil
+}
+
+// DefaultServiceIPRange returns serviceClusterIPRange, or 10.0.0.0/24 when
+// it is empty, and its first address, which the kubernetes service gets.
+func DefaultServiceIPRange(serviceClusterIPRange net.IPNet) (net.IPNet, net.IP, error) {
+	if len(serviceClusterIPRange.IP) == 0 {
+		_, defaultNet, _ := net.ParseCIDR("10.0.0.0/24")
+		serviceClusterIPRange = *defaultNet
+	}
+	prefix, err := netip.ParsePrefix(serviceClusterIPRange.String())
+	if err != nil {
+		return net.IPNet{}, nil, err
+	}
+	first := prefix.Masked().Addr().Next()
+	if !first.IsValid() || !prefix.Contains(first) {
+		return net.IPNet{}, nil, fmt.Errorf("no service IP in %s", prefix)
+	}
+	return serviceClusterIPRange, net.IP(first.AsSlice()), nil
+}
+
+// buildGenericConfig applies the option groups to a new server.Config in
+// upstream's order and returns it, with where the insecure port listens.
+func buildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*server.Config, *nonblockingrun.InsecureServingInfo, error) {
+	// --8<-- [start:apply]
+	genericConfig := server.NewConfig()
+	if err := s.GenericServerRunOptions.ApplyTo(genericConfig); err != nil {
+		return nil, nil, err
+	}
+	insecureServingInfo, err := s.InsecureServing.ApplyTo(genericConfig)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.SecureServing.ApplyTo(genericConfig); err != nil {
+		return nil, nil, err
+	}
+	if err := s.Authentication.ApplyTo(genericConfig); err != nil {
+		return nil, nil, err
+	}
+	if err := s.Features.ApplyTo(genericConfig); err != nil {
+		return nil, nil, err
+	}
+	genericConfig.LongRunningFunc = filters.BasicLongRunningRequestCheck(
+		sets.New("watch", "proxy"),
+		sets.New("attach", "exec", "proxy", "log", "portforward"),
+	)
+	kubeVersion := Version
+	genericConfig.Version = &kubeVersion
+	if err := s.Authorization.ApplyTo(genericConfig); err != nil {
+		return nil, nil, err
+	}
+	// --8<-- [end:apply]
+
+	if insecureServingInfo != nil {
+		insecureServingInfo.BreakListener = s.Break == "listener"
+	}
+	trace.Log(ctx).Info().
+		Strs("etcdServers", s.Etcd.ServerList).
+		Strs("admissionControl", s.Admission.Control).
+		Str(trace.LogNoteKey, "Upstream builds an etcd storage factory and the admission chain here; the walkthrough stores objects in memory and admits everything.").
+		Msg("built the generic config")
+	return genericConfig, insecureServingInfo, nil
+}

@@ -1,0 +1,35 @@
+// Package config is the step that turns the options into configuration:
+// CreateKubeAPIServerConfig fills in the defaults the options left open
+// (advertise address, service IP range, a self-signed certificate),
+// validates them, builds the generic server's Config by applying each
+// option group in upstream's order, and wraps it in the MasterConfig that
+// CreateKubeAPIServer takes. It also returns where the insecure port will
+// listen.
+//
+// # Upstream
+//
+// cmd/kube-apiserver/app/server.go at v1.7.0: CreateKubeAPIServerConfig
+// and the defaulting it calls first (defaultOptions), with
+// pkg/master.DefaultServiceIPRange and master.Config. From v1.8 the part
+// that builds the generic Config is its own function, BuildGenericConfig.
+//
+// # What you will see
+//
+// One step span, app.CreateKubeAPIServerConfig, and log lines for the
+// generated certificate and for the configuration built. No goroutines.
+//
+// # Differences from upstream
+//
+//   - It returns the MasterConfig and the InsecureServingInfo only:
+//     upstream also returns two shared informer factories and a service
+//     resolver, which need a client of the API server and controllers we
+//     do not run.
+//   - No admission plugins are registered or run, no etcd connection is
+//     checked, and no storage factory is built: objects live in memory.
+//     The log says what upstream would do at each of those points.
+//   - No OpenAPI or swagger config, no loopback client config, no
+//     service-account key, no watch cache sizes.
+//   - MasterConfig keeps only the fields later steps read or the book
+//     shows.
+//   - It takes a context, for the trace.
+package config

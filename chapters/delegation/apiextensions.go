@@ -1,0 +1,77 @@
+package delegation
+
+import (
+	"context"
+
+	"github.com/kubewalk/kubewalk/chapters/options"
+	"github.com/kubewalk/kubewalk/server"
+	"github.com/kubewalk/kubewalk/server/endpoints"
+	"github.com/kubewalk/kubewalk/trace"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+var (
+	upstreamCreateAPIExtensionsConfig = trace.Upstream{
+		Function: "app.createAPIExtensionsConfig",
+		File:     "cmd/kube-apiserver/app/apiextensions.go",
+		Ref:      "v1.7.0",
+		Chapter:  "apiextensions",
+	}
+	upstreamCreateAPIExtensionsServer = trace.Upstream{
+		Function: "app.createAPIExtensionsServer",
+		File:     "cmd/kube-apiserver/app/apiextensions.go",
+		Ref:      "v1.7.0",
+		Chapter:  "apiextensions",
+	}
+)
+
+// APIExtensionsConfig configures the apiextensions server.
+type APIExtensionsConfig struct {
+	GenericConfig *server.Config
+}
+
+// CustomResourceDefinitions is the apiextensions server: it serves
+// apiextensions.k8s.io/v1beta1.
+type CustomResourceDefinitions struct {
+	GenericAPIServer *server.GenericAPIServer
+}
+
+// apiextensionsGroup is the group version apiextensions serves.
+var apiextensionsGroup = schema.GroupVersion{Group: "apiextensions.k8s.io", Version: "v1beta1"}
+
+// CreateAPIExtensionsConfig returns the apiextensions server's config: a
+// copy of kubeAPIServerConfig, the generic config, so that the two
+// servers can differ without touching each other's settings.
+func CreateAPIExtensionsConfig(ctx context.Context, kubeAPIServerConfig server.Config, commandOptions *options.ServerRunOptions) (_ *APIExtensionsConfig, err error) {
+	_, end := trace.Step(ctx, upstreamCreateAPIExtensionsConfig)
+	defer end(&err)
+
+	genericConfig := kubeAPIServerConfig
+	return &APIExtensionsConfig{GenericConfig: &genericConfig}, nil
+}
+
+// CreateAPIExtensionsServer builds the apiextensions server on delegate,
+// which in app.Run is server.EmptyDelegate: it is the innermost server,
+// and what it does not serve is answered 404.
+func CreateAPIExtensionsServer(ctx context.Context, apiextensionsConfig *APIExtensionsConfig, delegateAPIServer server.DelegationTarget) (_ *CustomResourceDefinitions, err error) {
+	ctx, end := trace.Step(ctx, upstreamCreateAPIExtensionsServer)
+	defer end(&err)
+
+	// --8<-- [start:apiextensions]
+	genericServer, err := apiextensionsConfig.GenericConfig.Complete().New("apiextensions-apiserver", delegateAPIServer)
+	if err != nil {
+		return nil, err
+	}
+	err = genericServer.InstallAPIGroup(&endpoints.APIGroupInfo{
+		GroupVersion: apiextensionsGroup,
+		Resources: []endpoints.Resource{{
+			Name: "customresourcedefinitions", Kind: "CustomResourceDefinition", ShortNames: []string{"crd", "crds"},
+		}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	// --8<-- [end:apiextensions]
+	logServer(ctx, genericServer, apiextensionsGroup.String(), delegateAPIServer)
+	return &CustomResourceDefinitions{GenericAPIServer: genericServer}, nil
+}

@@ -1,0 +1,87 @@
+package nonblockingrun
+
+import (
+	"context"
+	"net"
+	"net/http"
+
+	"github.com/kubewalk/kubewalk/server"
+	"github.com/kubewalk/kubewalk/server/authentication/authenticator"
+	"github.com/kubewalk/kubewalk/server/authentication/user"
+	"github.com/kubewalk/kubewalk/server/filters"
+	"github.com/kubewalk/kubewalk/trace"
+)
+
+const insecureHandlerFile = "pkg/kubeapiserver/server/insecure_handler.go"
+
+var (
+	upstreamBuildInsecureHandlerChain = trace.Upstream{
+		Function: "kubeserver.BuildInsecureHandlerChain",
+		File:     insecureHandlerFile,
+		Ref:      "v1.7.0",
+		Chapter:  "nonblockingrun",
+	}
+	upstreamNonBlockingRun = trace.Upstream{
+		Function: "kubeserver.NonBlockingRun",
+		File:     insecureHandlerFile,
+		Ref:      "v1.7.0",
+		Chapter:  "nonblockingrun",
+	}
+	upstreamServeInsecurely = trace.Upstream{
+		Function: "kubeserver.serveInsecurely",
+		File:     insecureHandlerFile,
+		Ref:      "v1.7.0",
+		Chapter:  "nonblockingrun",
+	}
+)
+
+// InsecureServingInfo says where the insecure port listens.
+type InsecureServingInfo struct {
+	// BindAddress is the host:port to listen on, e.g. 127.0.0.1:8080.
+	BindAddress string
+	// BindNetwork is tcp (the default when empty), tcp4 or tcp6.
+	BindNetwork string
+	// Listener, when not nil, is already bound and is served instead of
+	// listening on BindAddress.
+	Listener net.Listener
+	// BreakListener closes the insecure server as soon as it serves,
+	// while stopCh is still open (--break=listener).
+	BreakListener bool
+}
+
+// BuildInsecureHandlerChain wraps apiHandler, the outermost server's
+// Director, in the filters of the insecure port. Every request is
+// authenticated as the insecure superuser and nothing is authorized: the
+// port trusts whoever can reach it, which is why it binds to loopback.
+func BuildInsecureHandlerChain(ctx context.Context, apiHandler http.Handler, c *server.Config) http.Handler {
+	ctx, end := trace.Step(ctx, upstreamBuildInsecureHandlerChain)
+	defer end(nil)
+
+	// --8<-- [start:chain]
+	handler := filters.WithAuthentication(apiHandler, insecureSuperuser{}, filters.Unauthorized())
+	handler = filters.WithCORS(handler, c.CorsAllowedOriginList, nil, nil, nil, "true")
+	handler = filters.WithPanicRecovery(handler)
+	handler = filters.WithTimeoutForNonLongRunningRequests(handler, c.LongRunningFunc, c.RequestTimeout)
+	handler = filters.WithMaxInFlightLimit(handler, c.MaxRequestsInFlight, c.MaxMutatingRequestsInFlight, c.LongRunningFunc)
+	handler = filters.WithRequestInfo(handler, c.RequestInfoResolver)
+	handler = filters.WithTracing(handler)
+	// --8<-- [end:chain]
+
+	trace.Log(ctx).Info().
+		Str("note", "No authorization filter: every request on the insecure port acts as system:unsecured in system:masters.").
+		Msg("built the insecure handler chain")
+	return handler
+}
+
+// insecureSuperuser authenticates every request as system:unsecured, a
+// member of system:masters.
+type insecureSuperuser struct{}
+
+var _ authenticator.Request = insecureSuperuser{}
+
+func (insecureSuperuser) AuthenticateRequest(*http.Request) (user.Info, bool, error) {
+	return &user.DefaultInfo{
+		Name:   "system:unsecured",
+		Groups: []string{user.SystemPrivilegedGroup, user.AllAuthenticated},
+	}, true, nil
+}

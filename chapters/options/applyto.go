@@ -1,0 +1,201 @@
+package options
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/kubewalk/kubewalk/chapters/nonblockingrun"
+	"github.com/kubewalk/kubewalk/server"
+	"github.com/kubewalk/kubewalk/server/authentication/authenticator"
+	"github.com/kubewalk/kubewalk/server/authentication/request/anonymous"
+	"github.com/kubewalk/kubewalk/server/authentication/request/union"
+	"github.com/kubewalk/kubewalk/server/authorization/authorizer"
+	"github.com/kubewalk/kubewalk/server/authorization/authorizerfactory"
+	authzunion "github.com/kubewalk/kubewalk/server/authorization/union"
+	"github.com/kubewalk/kubewalk/server/cert"
+	"github.com/kubewalk/kubewalk/trace"
+)
+
+// The ApplyTo methods copy an option group into the generic server's
+// Config, as upstream's do; CreateKubeAPIServerConfig calls them in
+// upstream's order. They assume Validate passed.
+
+// ApplyTo sets the generic server fields: CORS, the advertised and
+// external addresses, the in-flight limits and the request timeout floor.
+func (s *GenericServerRunOptions) ApplyTo(c *server.Config) error {
+	c.CorsAllowedOriginList = s.CorsAllowedOriginList
+	c.ExternalAddress = s.ExternalHost
+	c.MaxRequestsInFlight = s.MaxRequestsInFlight
+	c.MaxMutatingRequestsInFlight = s.MaxMutatingRequestsInFlight
+	c.MinRequestTimeout = s.MinRequestTimeout
+	c.PublicAddress = s.AdvertiseAddress
+	return nil
+}
+
+// ApplyTo returns where the insecure port listens, or nil when it is
+// turned off (--insecure-port=0 and no listener).
+func (s *InsecureServingOptions) ApplyTo(c *server.Config) (*nonblockingrun.InsecureServingInfo, error) {
+	if s.BindPort <= 0 && s.Listener == nil {
+		return nil, nil
+	}
+	return &nonblockingrun.InsecureServingInfo{
+		BindAddress: bindAddress(s.BindAddress, s.BindPort, s.Listener),
+		Listener:    s.Listener,
+	}, nil
+}
+
+// ApplyTo sets where and how the secure port serves: the address, the
+// certificate (from --tls-cert-file, or the one MaybeDefaultWithSelfSignedCerts
+// generated), the TLS version floor and cipher suites. It does nothing when
+// the secure port is turned off (--secure-port=0 and no listener).
+func (s *SecureServingOptions) ApplyTo(c *server.Config) error {
+	if s.BindPort <= 0 && s.Listener == nil {
+		return nil
+	}
+	info := &server.SecureServingInfo{
+		BindAddress: bindAddress(s.BindAddress, s.BindPort, s.Listener),
+		Listener:    s.Listener,
+		Cert:        s.ServerCert.GeneratedCert,
+	}
+	if s.ServerCert.CertFile != "" {
+		pair, err := tls.LoadX509KeyPair(s.ServerCert.CertFile, s.ServerCert.KeyFile)
+		if err != nil {
+			return fmt.Errorf("unable to load server certificate: %v", err)
+		}
+		info.Cert = &pair
+	}
+	if s.MinTLSVersion != "" {
+		info.MinTLSVersion = TLSVersions[s.MinTLSVersion]
+	}
+	for _, name := range s.CipherSuites {
+		id, err := CipherSuite(name)
+		if err != nil {
+			return err
+		}
+		info.CipherSuites = append(info.CipherSuites, id)
+	}
+	c.SecureServingInfo = info
+	_, port, _ := net.SplitHostPort(info.BindAddress)
+	c.ReadWritePort, _ = strconv.Atoi(port)
+	return nil
+}
+
+// MaybeDefaultWithSelfSignedCerts generates a self-signed certificate for
+// publicAddress, alternateDNS, alternateIPs and the bind address when no --tls-cert-file was
+// given and the secure port is on. With --cert-dir it writes
+// <PairName>.crt and .key there (and uses them if they exist already);
+// without, it keeps the certificate in memory.
+func (s *SecureServingOptions) MaybeDefaultWithSelfSignedCerts(ctx context.Context, publicAddress string, alternateDNS []string, alternateIPs []net.IP) error {
+	if s.ServerCert.CertFile != "" || (s.BindPort <= 0 && s.Listener == nil) {
+		return nil
+	}
+	dir := s.ServerCert.CertDirectory
+	if dir != "" {
+		certFile := filepath.Join(dir, s.ServerCert.PairName+".crt")
+		keyFile := filepath.Join(dir, s.ServerCert.PairName+".key")
+		s.ServerCert.CertFile, s.ServerCert.KeyFile = certFile, keyFile
+		if canReadBoth(certFile, keyFile) {
+			return nil
+		}
+	}
+	// The bind address, or localhost when binding every interface, is
+	// named too, so that clients on this host can verify the certificate.
+	if s.BindAddress.IsUnspecified() {
+		alternateDNS = append(alternateDNS, "localhost")
+	} else {
+		alternateIPs = append(alternateIPs, s.BindAddress)
+	}
+	certPEM, keyPEM, err := cert.GenerateSelfSignedCertKey(publicAddress, alternateIPs, alternateDNS)
+	if err != nil {
+		return fmt.Errorf("unable to generate self signed cert: %v", err)
+	}
+	if dir == "" {
+		pair, err := tls.X509KeyPair(certPEM, keyPEM)
+		if err != nil {
+			return fmt.Errorf("unable to generate self signed cert: %v", err)
+		}
+		s.ServerCert.GeneratedCert = &pair
+		trace.Log(ctx).Info().Str(trace.LogNoteKey, "No --tls-cert-file: the secure port gets a certificate made now, for "+publicAddress+".").
+			Msg("Generated self-signed cert in-memory")
+		return nil
+	}
+	if err := writeKeyPair(s.ServerCert.CertFile, certPEM, s.ServerCert.KeyFile, keyPEM); err != nil {
+		return fmt.Errorf("unable to write self signed cert: %v", err)
+	}
+	trace.Log(ctx).Info().Msgf("Generated self-signed cert (%s, %s)", s.ServerCert.CertFile, s.ServerCert.KeyFile)
+	return nil
+}
+
+// ApplyTo sets the authenticator of the secure port: anonymous requests
+// become system:anonymous when --anonymous-auth is on; otherwise every
+// request is refused (401), since no other authenticator exists yet.
+func (s *BuiltInAuthenticationOptions) ApplyTo(c *server.Config) error {
+	var authenticators []authenticator.Request
+	if s.Anonymous {
+		authenticators = append(authenticators, anonymous.NewAuthenticator())
+	}
+	c.Authenticator = union.New(authenticators...)
+	return nil
+}
+
+// ApplyTo sets the authorizer of the secure port: the --authorization-mode
+// modes asked in order, the first to allow a request deciding.
+func (s *BuiltInAuthorizationOptions) ApplyTo(c *server.Config) error {
+	var authorizers []authorizer.Authorizer
+	for _, mode := range strings.Split(s.Mode, ",") {
+		switch mode {
+		case "AlwaysAllow":
+			authorizers = append(authorizers, authorizerfactory.NewAlwaysAllowAuthorizer())
+		case "AlwaysDeny":
+			authorizers = append(authorizers, authorizerfactory.NewAlwaysDenyAuthorizer())
+		default:
+			return fmt.Errorf("unknown authorization mode %s specified", mode)
+		}
+	}
+	c.Authorizer = authzunion.New(authorizers...)
+	return nil
+}
+
+// ApplyTo turns the profiling handlers on or off.
+func (s *FeatureOptions) ApplyTo(c *server.Config) error {
+	c.EnableProfiling = s.EnableProfiling
+	return nil
+}
+
+// bindAddress is the listener's address when there is one, else ip:port.
+func bindAddress(ip net.IP, port int, ln net.Listener) string {
+	if ln != nil {
+		return ln.Addr().String()
+	}
+	return net.JoinHostPort(ip.String(), strconv.Itoa(port))
+}
+
+func canReadBoth(certFile, keyFile string) bool {
+	_, certErr := os.Stat(certFile)
+	_, keyErr := os.Stat(keyFile)
+	return certErr == nil && keyErr == nil
+}
+
+// writeKeyPair writes the certificate (0644) and its key (0600), making
+// their directories as needed.
+func writeKeyPair(certFile string, certPEM []byte, keyFile string, keyPEM []byte) error {
+	for _, f := range []struct {
+		path string
+		data []byte
+		mode os.FileMode
+	}{{certFile, certPEM, 0o644}, {keyFile, keyPEM, 0o600}} {
+		if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(f.path, f.data, f.mode); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	"github.com/kubewalk/kubewalk/chapters/options"
+	"github.com/rs/zerolog"
+	"github.com/spf13/pflag"
+)
+
+// walkthroughFlags are the flags of the walkthrough itself, beside
+// kube-apiserver's.
+type walkthroughFlags struct {
+	Serve         bool
+	TraceFile     string
+	TraceRequests bool
+	LogFormat     string
+	LogLevel      string
+	Verbose       bool
+	Help          bool
+}
+
+func newWalkthroughFlags() *walkthroughFlags {
+	return &walkthroughFlags{
+		TraceFile:     "walkthrough-trace.json",
+		TraceRequests: true,
+		LogFormat:     "console",
+		LogLevel:      "info",
+	}
+}
+
+// AddFlags adds the walkthrough's flags to fs, in the option group
+// "walkthrough".
+func (f *walkthroughFlags) AddFlags(fs *pflag.FlagSet) {
+	g := pflag.NewFlagSet("walkthrough", pflag.ContinueOnError)
+	g.BoolVar(&f.Serve, "serve", f.Serve, "Keep serving until SIGINT or SIGTERM instead of taking the tour.")
+	g.StringVar(&f.TraceFile, "trace-file", f.TraceFile, "Write the trace to this file; empty turns tracing off.")
+	g.BoolVar(&f.TraceRequests, "trace-requests", f.TraceRequests, "Record a span for every HTTP request.")
+	g.StringVar(&f.LogFormat, "log-format", f.LogFormat, "Log format: console or json.")
+	g.StringVar(&f.LogLevel, "log-level", f.LogLevel, "Lowest level logged: debug, info, warn or error.")
+	g.BoolVarP(&f.Verbose, "verbose", "v", f.Verbose, "Log at debug level; the same as --log-level=debug.")
+	g.BoolVarP(&f.Help, "help", "h", f.Help, "Print this help and exit.")
+	g.VisitAll(func(fl *pflag.Flag) {
+		fl.Annotations = map[string][]string{options.GroupAnnotation: {"walkthrough"}}
+	})
+	fs.AddFlagSet(g)
+}
+
+var logLevels = map[string]zerolog.Level{
+	"debug": zerolog.DebugLevel, "info": zerolog.InfoLevel,
+	"warn": zerolog.WarnLevel, "error": zerolog.ErrorLevel,
+}
+
+// level returns the log level asked for, or an error naming the value and
+// the allowed ones.
+func (f *walkthroughFlags) level() (zerolog.Level, error) {
+	if f.Verbose {
+		return zerolog.DebugLevel, nil
+	}
+	l, ok := logLevels[f.LogLevel]
+	if !ok {
+		return 0, fmt.Errorf("--log-level %s: allowed: debug, info, warn, error", f.LogLevel)
+	}
+	return l, nil
+}
+
+func (f *walkthroughFlags) validate() []error {
+	var errs []error
+	if f.LogFormat != "console" && f.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format %s: allowed: console, json", f.LogFormat))
+	}
+	if _, err := f.level(); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+// noColor reports whether console logs must be plain: when w is not a
+// terminal or NO_COLOR is set.
+func noColor(w io.Writer) bool {
+	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+		return true
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return true
+	}
+	st, err := f.Stat()
+	return err != nil || st.Mode()&os.ModeCharDevice == 0
+}
+
+// printHelp writes the usage and the flags group by group, walkthrough
+// first, as modern kube-apiserver groups its help.
+func printHelp(w io.Writer, fs *pflag.FlagSet) {
+	fmt.Fprintf(w, "Usage: walkthrough [flags]\n\n"+
+		"Walkthrough starts a miniature kube-apiserver (v1.7) and narrates its startup and shutdown.\n")
+	var groups []string
+	byGroup := map[string]*pflag.FlagSet{}
+	fs.VisitAll(func(fl *pflag.Flag) {
+		g := fl.Annotations[options.GroupAnnotation][0]
+		if byGroup[g] == nil {
+			groups = append(groups, g)
+			byGroup[g] = pflag.NewFlagSet(g, pflag.ContinueOnError)
+		}
+		byGroup[g].AddFlag(fl)
+	})
+	if i := slices.Index(groups, "walkthrough"); i > 0 {
+		groups = append([]string{"walkthrough"}, slices.Delete(groups, i, i+1)...)
+	}
+	for _, g := range groups {
+		fmt.Fprintf(w, "\n%s flags:\n\n%s", capitalize(g), byGroup[g].FlagUsages())
+	}
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
+}

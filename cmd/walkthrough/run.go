@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/kubewalk/kubewalk/chapters/app"
+	"github.com/kubewalk/kubewalk/chapters/options"
+	"github.com/kubewalk/kubewalk/server"
+	"github.com/kubewalk/kubewalk/trace"
+	"github.com/spf13/pflag"
+)
+
+// version is the walkthrough's own version, recorded as service.version.
+const version = "0.1.0"
+
+var upstreamMain = trace.Upstream{
+	Function: "main.main",
+	File:     "cmd/kube-apiserver/apiserver.go",
+	Ref:      "v1.7.0",
+	Chapter:  "options",
+}
+
+// exitWait bounds how long run waits for the goroutines of a finished run.
+const exitWait = 5 * time.Second
+
+// runEnv is the world run works in: main passes the process's, tests
+// their own.
+type runEnv struct {
+	stdout, stderr io.Writer
+	// signals is the channel SIGINT and SIGTERM arrive on.
+	signals chan os.Signal
+	// insecure and secure, when not nil, are listeners already bound that
+	// are served instead of --insecure-port and --secure-port (tests).
+	insecure, secure net.Listener
+}
+
+// run is main without the process: it takes the arguments and the
+// environment, and returns the exit code. 0: the run ended cleanly; 1: a
+// step failed, or the options are invalid; 2: the command line does not
+// parse.
+func run(ctx context.Context, args []string, env runEnv) int {
+	stdout, stderr := env.stdout, env.stderr
+	wf := newWalkthroughFlags()
+	// The kit's own flags are read first, so the kit exists before the
+	// first step; the full parse below reports any error in them.
+	early := pflag.NewFlagSet("walkthrough", pflag.ContinueOnError)
+	early.ParseErrorsAllowlist.UnknownFlags = true
+	early.SetOutput(io.Discard)
+	wf.AddFlags(early)
+	_ = early.Parse(args)
+
+	level, _ := wf.level()
+	kit, err := trace.Setup(trace.Config{
+		TraceFile: wf.TraceFile, Requests: wf.TraceRequests, Version: version,
+		Log: stderr, LogFormat: logFormatOr(wf.LogFormat), LogLevel: level,
+		NoColor: noColor(stderr), Timestamps: true,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "walkthrough: --trace-file %s: %v\n", wf.TraceFile, errors.Unwrap(err))
+		return 1
+	}
+	ctx = kit.Context(ctx)
+	start := time.Now()
+	code, ending := runSteps(ctx, kit, args, wf, env)
+	if ending == "" {
+		kit.Discard() // nothing ran: leave nothing behind
+		return code
+	}
+	printSummary(stdout, kit.Stats(), ending, time.Since(start), wf.TraceFile)
+	if err := kit.Shutdown(context.Background(), ending); err != nil {
+		fmt.Fprintf(stderr, "walkthrough: writing the trace: %v\n", err)
+		return 1
+	}
+	return code
+}
+
+// logFormatOr keeps an unknown --log-format from failing the early setup;
+// the full parse reports it.
+func logFormatOr(f string) string {
+	if f == "json" {
+		return f
+	}
+	return "console"
+}
+
+// runSteps mirrors kube-apiserver's main: options, flags, the signal
+// handler, app.Run. It returns the exit code and how the run ended, or an
+// empty ending when it stopped before the signal handler was set up.
+func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroughFlags, env runEnv) (code int, ending trace.Ending) {
+	stdout, stderr := env.stdout, env.stderr
+	ctx, end := trace.Step(ctx, upstreamMain)
+	var err error
+	defer func() { end(&err) }()
+
+	// --8<-- [start:main]
+	s := options.NewServerRunOptions(ctx)
+	fs := pflag.NewFlagSet("walkthrough", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.SetOutput(io.Discard)
+	wf.AddFlags(fs)
+	s.AddFlags(ctx, fs)
+	if err = fs.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "walkthrough: %v\nRun 'walkthrough --help' for usage.\n", err)
+		return 2, ""
+	}
+	// --8<-- [end:main]
+	s.InsecureServing.Listener, s.SecureServing.Listener = env.insecure, env.secure
+	if wf.Help {
+		printHelp(stdout, fs)
+		return 0, ""
+	}
+	if errs := append(wf.validate(), s.Validate()...); len(errs) > 0 {
+		for _, e := range errs {
+			fmt.Fprintf(stderr, "walkthrough: %v\n", e)
+		}
+		err = errors.Join(errs...)
+		return 1, ""
+	}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// --8<-- [start:run]
+	stopCh := server.SetupSignalHandler(runCtx, env.signals)
+	tour := startTour(runCtx, s, wf.Serve, env.signals)
+	err = app.Run(ctx, s, stopCh)
+	// --8<-- [end:run]
+	cancel() // ends the signal handler's goroutine, and the tour if Run failed
+	waitCtx, stop := context.WithTimeout(context.Background(), exitWait)
+	defer stop()
+	if werr := kit.Wait(waitCtx); werr != nil {
+		trace.Log(ctx).Error().Int("still running", len(kit.Stats().Open)).
+			Msg("goroutines did not end within " + exitWait.String())
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%v\n", err)
+		return 1, trace.EndError
+	}
+	if tour.stoppedIt() {
+		return 0, trace.EndNormal
+	}
+	return 0, trace.EndSignal
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/kubewalk/kubewalk/chapters/options"
+	"github.com/kubewalk/kubewalk/trace"
+)
+
+// tour is the walkthrough's default mode: a few requests that show which
+// server of the chain answers which path, then a stand-in for Ctrl-C.
+type tour struct {
+	stopped atomic.Bool // the tour, not a person, sent the signal
+}
+
+// stoppedIt reports whether the tour sent the signal that stopped the run.
+func (t *tour) stoppedIt() bool { return t.stopped.Load() }
+
+// readyWait bounds how long the tour waits for both ports to answer.
+const readyWait = 10 * time.Second
+
+// A request the tour sends, and what it shows with the aggregator and
+// without it (KUBE_API_VERSIONS set).
+type tourRequest struct {
+	secure                 bool
+	path                   string
+	note, noAggregatorNote string
+}
+
+var tourRequests = []tourRequest{
+	{false, "/apis/apiregistration.k8s.io/v1beta1",
+		"the aggregator, first in the chain, serves its own group",
+		"no aggregator: nothing serves apiregistration.k8s.io, so the end of the chain answers 404"},
+	{false, "/apis/apiextensions.k8s.io/v1beta1",
+		"delegated twice: aggregator → kube-apiserver → apiextensions-apiserver",
+		"delegated once: kube-apiserver → apiextensions-apiserver"},
+	{false, "/api/v1/namespaces",
+		"delegated once, to kube-apiserver",
+		"kube-apiserver, first in the chain, serves the core group"},
+	{false, "/no/such/path",
+		"no server matched: the end of the chain, EmptyDelegate, answers 404",
+		"no server matched: the end of the chain, EmptyDelegate, answers 404"},
+	{true, "/api/v1/namespaces",
+		"the secure port: the same chain behind authentication and authorization",
+		"the secure port: the same chain behind authentication and authorization"},
+}
+
+// startTour starts the tour's goroutine unless serve is set. The goroutine
+// waits until both ports answer /healthz, sends the tour's requests, then
+// sends os.Interrupt on signals. It ends early when ctx is done.
+func startTour(ctx context.Context, s *options.ServerRunOptions, serve bool, signals chan<- os.Signal) *tour {
+	t := &tour{}
+	insecure, secure := addresses(s)
+	if serve {
+		trace.Log(ctx).Info().Str("insecure", insecure).Str("secure", secure).
+			Str(trace.LogNoteKey, "Ctrl-C closes stopCh; a second Ctrl-C exits at once").
+			Msg("serving until SIGINT or SIGTERM")
+		return t
+	}
+	noAggregator := os.Getenv("KUBE_API_VERSIONS") != ""
+	trace.Go(ctx, "tour: requests, then Ctrl-C", func(ctx context.Context) {
+		c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+			// The secure port's certificate is self-signed: trust it
+			// unchecked, as curl -k would.
+			TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
+		}}
+		defer c.CloseIdleConnections()
+		if !waitReady(ctx, c, insecure, secure) {
+			return
+		}
+		for _, r := range tourRequests {
+			base := "http://" + insecure
+			if r.secure {
+				base = "https://" + secure
+			}
+			note := r.note
+			if noAggregator {
+				note = r.noAggregatorNote
+			}
+			tourGet(ctx, c, base+r.path, note)
+		}
+		c.CloseIdleConnections()
+		trace.Log(ctx).Info().
+			Str(trace.LogNoteKey, "as Ctrl-C would: the signal handler closes stopCh and the cascade begins").
+			Msg("tour done: sending SIGINT")
+		t.stopped.Store(true)
+		signals <- os.Interrupt
+	})
+	return t
+}
+
+// addresses returns the host:port of the insecure and the secure port.
+func addresses(s *options.ServerRunOptions) (insecure, secure string) {
+	insecure = net.JoinHostPort(s.InsecureServing.BindAddress.String(), strconv.Itoa(s.InsecureServing.BindPort))
+	if ln := s.InsecureServing.Listener; ln != nil {
+		insecure = ln.Addr().String()
+	}
+	host := s.SecureServing.BindAddress.String()
+	if s.SecureServing.BindAddress.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	secure = net.JoinHostPort(host, strconv.Itoa(s.SecureServing.BindPort))
+	if ln := s.SecureServing.Listener; ln != nil {
+		secure = ln.Addr().String()
+	}
+	return insecure, secure
+}
+
+// waitReady polls /healthz on both ports until both answer 200, ctx is
+// done or readyWait has passed; it reports whether both answered.
+func waitReady(ctx context.Context, c *http.Client, insecure, secure string) bool {
+	deadline := time.Now().Add(readyWait)
+	for _, url := range []string{"http://" + insecure + "/healthz", "https://" + secure + "/healthz"} {
+		for !healthy(ctx, c, url) {
+			if ctx.Err() != nil {
+				return false
+			}
+			if time.Now().After(deadline) {
+				trace.Log(ctx).Error().Str("url", url).Msg("tour: the server did not become healthy in " + readyWait.String())
+				return false
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	return true
+}
+
+func healthy(ctx context.Context, c *http.Client, url string) bool {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		return false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// tourGet sends one request and logs who answered it.
+func tourGet(ctx context.Context, c *http.Client, url, note string) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		trace.Log(ctx).Error().Err(err).Msg("GET " + url)
+		return
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	trace.Log(ctx).Info().Int("status", resp.StatusCode).
+		Str("servedBy", resp.Header.Get("X-Kubewalk-Served-By")).Str(trace.LogNoteKey, note).
+		Msg(fmt.Sprintf("GET %s → %d", url, resp.StatusCode))
+}

@@ -1,0 +1,252 @@
+package server
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kubewalk/kubewalk/server/authentication/authenticator"
+	"github.com/kubewalk/kubewalk/server/authorization/authorizer"
+	"github.com/kubewalk/kubewalk/server/endpoints"
+	"github.com/kubewalk/kubewalk/server/filters"
+	"github.com/kubewalk/kubewalk/server/healthz"
+	"github.com/kubewalk/kubewalk/server/request"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/version"
+)
+
+const (
+	// DefaultLegacyAPIPrefix is where the legacy core group is served.
+	DefaultLegacyAPIPrefix = "/api"
+	// APIGroupPrefix is where the named API groups are served.
+	APIGroupPrefix = "/apis"
+)
+
+// Config configures a GenericAPIServer. Build it with NewConfig, set what
+// the options say, then call Complete and New. Its fields are those of
+// upstream's Config that the startup story uses.
+type Config struct {
+	// SecureServingInfo says where and how to serve HTTPS; nil means the
+	// server does not serve at all (NonBlockingRun only runs the hooks).
+	SecureServingInfo *SecureServingInfo
+
+	// Authenticator says who made a request; nil turns authentication off.
+	Authenticator authenticator.Request
+	// Authorizer decides whether a request may proceed; nil turns
+	// authorization off.
+	Authorizer authorizer.Authorizer
+	// CorsAllowedOriginList are the origin patterns (regular expressions)
+	// allowed cross-origin requests; empty means no CORS headers at all.
+	CorsAllowedOriginList []string
+
+	// EnableIndex serves / (and /index.html): the listed paths of the
+	// whole delegation chain.
+	EnableIndex bool
+	// EnableDiscovery serves /apis: the API groups of this server.
+	EnableDiscovery bool
+	// EnableProfiling serves Go's profiler at /debug/pprof/.
+	EnableProfiling bool
+	// Version, when not nil, is served at /version.
+	Version *version.Info
+
+	// ExternalAddress is the host:port clients outside the cluster use
+	// for this server; Complete derives it from PublicAddress if empty.
+	ExternalAddress string
+	// PublicAddress is the IP the server advertises to the cluster.
+	PublicAddress net.IP
+	// ReadWritePort is the port on PublicAddress; upstream's default is 443,
+	// and the secure serving options set it to the secure port.
+	ReadWritePort int
+
+	// BuildHandlerChainFunc wraps the server's routing (apiHandler) in
+	// filters; DefaultBuildHandlerChain by default.
+	BuildHandlerChainFunc func(apiHandler http.Handler, c *Config) (secure http.Handler)
+	// HealthzChecks are the checks /healthz runs; more may be added with
+	// AddHealthzChecks until PrepareRun.
+	HealthzChecks []healthz.HealthzChecker
+	// LegacyAPIGroupPrefixes are the prefixes InstallLegacyAPIGroup
+	// accepts, and those RequestInfo parsing treats as groupless.
+	LegacyAPIGroupPrefixes sets.Set[string]
+	// RequestInfoResolver parses request URLs for the filters; Complete
+	// sets it from LegacyAPIGroupPrefixes when nil (a field since v1.8).
+	RequestInfoResolver request.RequestInfoResolver
+
+	// RequestTimeout is how long a request that is not long-running may
+	// take before it is answered 504.
+	RequestTimeout time.Duration
+	// MinRequestTimeout is, in seconds, the least time a long-running
+	// request (a watch) is given. Nothing in the miniature is
+	// long-running yet; the field is kept for --min-request-timeout.
+	MinRequestTimeout int
+	// MaxRequestsInFlight and MaxMutatingRequestsInFlight bound the reads
+	// and the other requests served at once; 0 means no bound.
+	MaxRequestsInFlight         int
+	MaxMutatingRequestsInFlight int
+	// LongRunningFunc tells long-running requests, which are exempt from
+	// RequestTimeout and the in-flight limits.
+	LongRunningFunc request.LongRunningRequestCheck
+}
+
+// SecureServingInfo says where and how a server serves HTTPS.
+type SecureServingInfo struct {
+	// BindAddress is the host:port to listen on, e.g. 0.0.0.0:6443.
+	BindAddress string
+	// BindNetwork is tcp (the default when empty), tcp4 or tcp6.
+	BindNetwork string
+	// Listener, when not nil, is already bound and is served instead of
+	// listening on BindAddress (ours: tests and the tour pre-bind ports).
+	Listener net.Listener
+	// Cert is the serving certificate; it must be set.
+	Cert *tls.Certificate
+	// ClientCA, when set, makes the server ask clients for a certificate
+	// signed by one of its CAs (but not require one).
+	ClientCA *x509.CertPool
+	// MinTLSVersion overrides the lowest TLS version, TLS 1.2 by default.
+	MinTLSVersion uint16
+	// CipherSuites overrides Go's cipher suites when not empty.
+	CipherSuites []uint16
+}
+
+// NewConfig returns a Config with upstream's v1.7 defaults: /api as the
+// legacy prefix, index and discovery on, the ping health check, at most
+// 400 reads and 200 writes in flight, a 60s request timeout (1800s at
+// least for watches), watch as the only long-running verb, port 443 and
+// DefaultBuildHandlerChain. Nothing authenticates or authorizes yet.
+func NewConfig() *Config {
+	return &Config{
+		ReadWritePort:               443,
+		BuildHandlerChainFunc:       DefaultBuildHandlerChain,
+		LegacyAPIGroupPrefixes:      sets.New(DefaultLegacyAPIPrefix),
+		HealthzChecks:               []healthz.HealthzChecker{healthz.PingHealthz},
+		EnableIndex:                 true,
+		EnableDiscovery:             true,
+		MaxRequestsInFlight:         400,
+		MaxMutatingRequestsInFlight: 200,
+		RequestTimeout:              60 * time.Second,
+		MinRequestTimeout:           1800,
+		LongRunningFunc:             filters.BasicLongRunningRequestCheck(sets.New("watch"), sets.New[string]()),
+	}
+}
+
+// completedConfig is a Config that Complete has filled in; only it has New.
+type completedConfig struct {
+	*Config
+}
+
+// Complete fills in the fields that can be derived from others, and
+// returns the config ready for New. It changes c:
+//
+//   - ExternalAddress, if empty and PublicAddress is set, becomes
+//     PublicAddress:ReadWritePort (or PublicAddress alone if the port is 0);
+//   - RequestInfoResolver, if nil, becomes NewRequestInfoResolver(c).
+func (c *Config) Complete() completedConfig {
+	if len(c.ExternalAddress) == 0 && c.PublicAddress != nil {
+		hostAndPort := c.PublicAddress.String()
+		if c.ReadWritePort != 0 {
+			hostAndPort = net.JoinHostPort(hostAndPort, strconv.Itoa(c.ReadWritePort))
+		}
+		c.ExternalAddress = hostAndPort
+	}
+	if c.RequestInfoResolver == nil {
+		c.RequestInfoResolver = NewRequestInfoResolver(c)
+	}
+	return completedConfig{c}
+}
+
+// NewRequestInfoResolver returns the RequestInfo parser for c: apis and
+// every legacy prefix are API prefixes, and the legacy ones have no group.
+func NewRequestInfoResolver(c *Config) *request.RequestInfoFactory {
+	apiPrefixes := sets.New(strings.Trim(APIGroupPrefix, "/"))
+	legacyAPIPrefixes := sets.New[string]()
+	for legacyAPIPrefix := range c.LegacyAPIGroupPrefixes {
+		apiPrefixes.Insert(strings.Trim(legacyAPIPrefix, "/"))
+		legacyAPIPrefixes.Insert(strings.Trim(legacyAPIPrefix, "/"))
+	}
+	return &request.RequestInfoFactory{APIPrefixes: apiPrefixes, GrouplessAPIPrefixes: legacyAPIPrefixes}
+}
+
+// New returns a server named name that serves the groups later installed
+// on it and hands every other request to delegationTarget. It installs
+// the index at / (EnableIndex), /debug/pprof/ (EnableProfiling), /version
+// (Version) and /apis (EnableDiscovery); /healthz waits for PrepareRun. The delegate's health
+// checks are merged with the Config's, a check of the same name counting
+// once. The server built on EmptyDelegate ends the chain: with
+// EnableIndex its unknown paths are answered 404 with the index.
+func (c completedConfig) New(name string, delegationTarget DelegationTarget) (*GenericAPIServer, error) {
+	if c.BuildHandlerChainFunc == nil {
+		return nil, fmt.Errorf("server %q: Config.BuildHandlerChainFunc is nil", name)
+	}
+	handlerChainBuilder := func(handler http.Handler) http.Handler {
+		return c.BuildHandlerChainFunc(handler, c.Config)
+	}
+	s := &GenericAPIServer{
+		name:                   name,
+		legacyAPIGroupPrefixes: c.LegacyAPIGroupPrefixes,
+		minRequestTimeout:      time.Duration(c.MinRequestTimeout) * time.Second,
+		SecureServingInfo:      c.SecureServingInfo,
+		ExternalAddress:        c.ExternalAddress,
+		Handler:                NewAPIServerHandler(name, handlerChainBuilder, delegationTarget.UnprotectedHandler()),
+		delegationTarget:       delegationTarget,
+		healthzChecks:          slices.Clone(c.HealthzChecks),
+	}
+	for _, check := range delegationTarget.HealthzChecks() {
+		if !slices.ContainsFunc(s.healthzChecks, func(c healthz.HealthzChecker) bool { return c.Name() == check.Name() }) {
+			s.healthzChecks = append(s.healthzChecks, check)
+		}
+	}
+
+	installAPI(s, c.Config)
+	if delegationTarget.UnprotectedHandler() == nil && c.EnableIndex {
+		s.Handler.NonGoRestfulMux.NotFoundHandler(indexHandler(http.StatusNotFound, s.ListedPaths))
+	}
+	return s, nil
+}
+
+// installAPI installs the routes every server has, as the Config says.
+func installAPI(s *GenericAPIServer, c *Config) {
+	if c.EnableIndex {
+		index := indexHandler(http.StatusOK, s.ListedPaths)
+		s.Handler.NonGoRestfulMux.UnlistedHandle("/", index)
+		s.Handler.NonGoRestfulMux.UnlistedHandle("/index.html", index)
+	}
+	if c.EnableProfiling {
+		installProfiling(s.Handler.NonGoRestfulMux)
+	}
+	if c.Version != nil {
+		s.Handler.NonGoRestfulMux.Handle("/version", versionHandler(*c.Version))
+	}
+	if c.EnableDiscovery {
+		s.Handler.NonGoRestfulMux.Handle(APIGroupPrefix, endpoints.GroupsHandler(s.APIGroups))
+	}
+}
+
+// DefaultBuildHandlerChain wraps apiHandler in the filters of a secure
+// port, in upstream v1.7's order. A request meets them outermost first:
+//
+//	WithTracing (ours) → WithRequestInfo → WithMaxInFlightLimit →
+//	WithTimeoutForNonLongRunningRequests → WithPanicRecovery → WithCORS →
+//	WithAuthentication → WithAuthorization → apiHandler
+//
+// Upstream also has WithRequestContext outermost, audit after
+// authentication and WithImpersonation before authorization; we have no
+// context mapper, audit or impersonation. (v1.8 reordered the chain,
+// putting panic recovery outermost.)
+func DefaultBuildHandlerChain(apiHandler http.Handler, c *Config) http.Handler {
+	// --8<-- [start:chain]
+	handler := filters.WithAuthorization(apiHandler, c.Authorizer)
+	handler = filters.WithAuthentication(handler, c.Authenticator, filters.Unauthorized())
+	handler = filters.WithCORS(handler, c.CorsAllowedOriginList, nil, nil, nil, "true")
+	handler = filters.WithPanicRecovery(handler)
+	handler = filters.WithTimeoutForNonLongRunningRequests(handler, c.LongRunningFunc, c.RequestTimeout)
+	handler = filters.WithMaxInFlightLimit(handler, c.MaxRequestsInFlight, c.MaxMutatingRequestsInFlight, c.LongRunningFunc)
+	handler = filters.WithRequestInfo(handler, c.RequestInfoResolver)
+	handler = filters.WithTracing(handler)
+	// --8<-- [end:chain]
+	return handler
+}

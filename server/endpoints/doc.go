@@ -1,0 +1,86 @@
+// Package endpoints is the API-serving layer of the miniature generic API
+// server: it installs API groups on a mux, with their discovery documents
+// and REST handlers backed by in-memory storage, and speaks the real API
+// machinery of k8s.io/apimachinery, so that kubectl and client-go work
+// against it unchanged.
+//
+// # Upstream
+//
+// It plays the part of k8s.io/apiserver/pkg/endpoints (v1.7): its
+// APIInstaller, discovery and handlers packages (negotiation,
+// responsewriters), and of the generic registry
+// (k8s.io/apiserver/pkg/registry/generic/registry.Store and
+// registry/rest.BeforeCreate / BeforeUpdate) behind them. As in v1.7,
+// discovery is served at four kinds of paths:
+//
+//	/api                        APIVersions       (InstallLegacyAPI)
+//	/api/v1                     APIResourceList   (InstallLegacyAPI)
+//	/apis                       APIGroupList      (GroupsHandler)
+//	/apis/<group>               APIGroup          (InstallAPIGroup)
+//	/apis/<group>/<version>     APIResourceList   (InstallAPIGroup)
+//
+// and each resource at <version path>/<resource>[/<name>], or below
+// <version path>/namespaces/<namespace>/ when it is namespaced. Errors are
+// metav1.Status objects built with k8s.io/apimachinery/pkg/api/errors, so
+// clients see the reasons they check for (apierrors.IsNotFound,
+// IsAlreadyExists, …).
+//
+// Typed resources are encoded and decoded by a serializer.CodecFactory
+// over the group's runtime.Scheme, in JSON, YAML or protobuf
+// (application/vnd.kubernetes.protobuf, which kubectl and client-go send
+// for built-in types). Resources without Go types are stored as
+// unstructured objects and speak JSON only; a protobuf body for them is a
+// 415 UnsupportedMediaType. Responses take the first media type of the
+// Accept header that we can produce (406 NotAcceptable if none); media
+// types with parameters such as kubectl's "as=Table" or aggregated
+// discovery's "as=APIGroupDiscoveryList" are passed over, so those
+// clients fall back to the plain JSON they list last.
+//
+// Every resource supports the verbs create, delete, get, list and update,
+// and discovery lists exactly those. Namespaces get upstream's create
+// strategy through [PrepareNamespaceForCreate]: phase Active and the
+// "kubernetes" finalizer.
+//
+// The handlers start no goroutines, and each installation's storage is
+// safe for concurrent requests.
+//
+// # Differences from upstream
+//
+//   - Storage is an in-memory map per installed group version, not etcd:
+//     it starts empty and is gone when the process ends. Its one revision
+//     counter plays etcd's: it is every object's resourceVersion and the
+//     list's.
+//   - No watch: a list with watch=true is a 405 MethodNotAllowed Status
+//     ("watch is not supported on resources of kind …"), which upstream
+//     also answers for storage that cannot watch. No patch and no
+//     deletecollection either (405), no subresources (status, finalize,
+//     scale: 404).
+//   - DELETE removes the object at once and returns it as it was. Upstream
+//     deletes namespaces (and CRDs) in two phases, marking them
+//     Terminating until a controller has emptied them and removed the
+//     "kubernetes" finalizer; we run no controllers. The DeleteOptions in
+//     the body (preconditions, grace period, propagation policy, dry run)
+//     are not read.
+//   - No field or label selectors (a 400 BadRequest), no paging (limit and
+//     continue are ignored: a list is always whole), no resourceVersion
+//     semantics on reads, no dry run (400), no server-side apply or
+//     managed fields, no field validation (unknown JSON fields are
+//     dropped, as with fieldValidation=Ignore).
+//   - No admission, authentication or authorization: namespaced objects
+//     may be created in namespaces that do not exist.
+//   - Validation is upstream's generic metadata validation only, with
+//     v1.7's generic name rule (a name must be a valid path segment).
+//     Per-type rules, such as namespace names being DNS labels, and the
+//     validation of spec fields are left out.
+//   - No OpenAPI: kubectl's client-side validation needs it, so
+//     "kubectl create -f" needs --validate=false.
+//   - No Table output (kubectl prints only NAME and AGE columns), no
+//     aggregated discovery (kubectl and client-go use the legacy
+//     discovery documents above), no /version and no selfLink.
+//   - Discovery documents always carry apiVersion v1; upstream strips it
+//     from /api, /apis and the core and extensions groups to stay
+//     compatible with release 1.1. serverAddressByClientCIDRs is left
+//     empty.
+//   - No internal versions: objects are stored in the version they are
+//     served in, and the codecs convert nothing.
+package endpoints

@@ -1,0 +1,190 @@
+package endpoints
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+)
+
+// The verbs' handlers, after upstream's handlers.ListResource, GetResource,
+// CreateResource, UpdateResource and DeleteResource with the generic
+// registry's Store behind them. Each returns the object to answer with,
+// or an error that WriteStatus turns into a Status.
+
+// maxRequestBodyBytes is upstream's limit on the size of a request body.
+const maxRequestBodyBytes = 3 * 1024 * 1024
+
+// unstructuredSerializer reads and writes objects as JSON without Go types.
+var unstructuredSerializer = serializer.NegotiatedSerializerWrapper(runtime.SerializerInfo{
+	MediaType:        runtime.ContentTypeJSON,
+	MediaTypeType:    "application",
+	MediaTypeSubType: "json",
+	EncodesAsText:    true,
+	Serializer:       unstructured.UnstructuredJSONScheme,
+})
+
+func (s *requestScope) list(r *http.Request, namespace string) (runtime.Object, error) {
+	var opts metav1.ListOptions
+	query := r.URL.Query()
+	if err := metav1.Convert_url_Values_To_v1_ListOptions(&query, &opts, nil); err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	switch {
+	case opts.Watch:
+		return nil, apierrors.NewMethodNotSupported(s.resource(), "watch")
+	case opts.LabelSelector != "" || opts.FieldSelector != "":
+		return nil, apierrors.NewBadRequest("label and field selectors are not supported")
+	}
+	prefix := s.Name + "/"
+	if namespace != "" {
+		prefix += namespace + "/"
+	}
+	items, rev := s.store.list(prefix)
+	list := s.newList()
+	if err := meta.SetList(list, items); err != nil {
+		return nil, err
+	}
+	listMeta, err := meta.ListAccessor(list)
+	if err != nil {
+		return nil, err
+	}
+	listMeta.SetResourceVersion(rev)
+	return list, nil
+}
+
+func (s *requestScope) get(namespace, name string) (runtime.Object, error) {
+	obj, ok := s.store.get(storeKey(s.Name, namespace, name))
+	if !ok {
+		return nil, apierrors.NewNotFound(s.resource(), name)
+	}
+	return obj, nil
+}
+
+func (s *requestScope) create(r *http.Request, namespace string) (runtime.Object, error) {
+	obj, err := s.decodeForWrite(r)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.beforeCreate(obj, namespace)
+	if err != nil {
+		return nil, err
+	}
+	out, created, err := s.store.create(storeKey(s.Name, namespace, m.GetName()), obj)
+	if err == nil && !created {
+		err = apierrors.NewAlreadyExists(s.resource(), m.GetName())
+	}
+	return out, err
+}
+
+func (s *requestScope) update(r *http.Request, namespace, name string) (runtime.Object, error) {
+	obj, err := s.decodeForWrite(r)
+	if err != nil {
+		return nil, err
+	}
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, err
+	}
+	if m.GetName() != name {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf(
+			"the name of the object (%s) does not match the name on the URL (%s)", m.GetName(), name))
+	}
+	out, found, err := s.store.update(storeKey(s.Name, namespace, name),
+		func(old runtime.Object) (runtime.Object, error) {
+			return obj, s.beforeUpdate(obj, old, namespace)
+		})
+	if err == nil && !found {
+		err = apierrors.NewNotFound(s.resource(), name)
+	}
+	return out, err
+}
+
+// delete removes the object at once and returns it as it was. The body,
+// which may carry DeleteOptions, is not read.
+func (s *requestScope) delete(namespace, name string) (runtime.Object, error) {
+	obj, ok := s.store.delete(storeKey(s.Name, namespace, name))
+	if !ok {
+		return nil, apierrors.NewNotFound(s.resource(), name)
+	}
+	return obj, nil
+}
+
+// decodeForWrite refuses dry runs, which would otherwise quietly be real,
+// and returns the request's body decoded as an object of s.kind.
+func (s *requestScope) decodeForWrite(r *http.Request) (runtime.Object, error) {
+	var opts metav1.CreateOptions // UpdateOptions has the same dryRun
+	query := r.URL.Query()
+	if err := metav1.Convert_url_Values_To_v1_CreateOptions(&query, &opts, nil); err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	if len(opts.DryRun) > 0 {
+		return nil, apierrors.NewBadRequest("dry run is not supported")
+	}
+	return s.decode(r)
+}
+
+// decode reads r's body in the media type of its Content-Type and returns
+// it as an object of s.kind. A body without apiVersion or kind gets those
+// of the URL (JSON only: protobuf always carries both); a body naming
+// another group version or kind is a 400 BadRequest.
+func (s *requestScope) decode(r *http.Request) (runtime.Object, error) {
+	in, err := negotiateInput(r, s.serializer)
+	if err != nil {
+		return nil, err
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	decoder := s.serializer.DecoderToVersion(in.Serializer, s.kind.GroupVersion())
+	defaults := s.kind
+	obj, gvk, err := decoder.Decode(body, &defaults, s.newObject())
+	switch {
+	case err != nil:
+		return nil, apierrors.NewBadRequest(err.Error())
+	case gvk.GroupVersion() != s.kind.GroupVersion():
+		return nil, apierrors.NewBadRequest(fmt.Sprintf(
+			"the API version in the data (%s) does not match the expected API version (%s)",
+			gvk.GroupVersion(), s.kind.GroupVersion()))
+	case gvk.Kind != s.Kind:
+		return nil, apierrors.NewBadRequest(fmt.Sprintf(
+			"the kind in the data (%s) does not match the expected kind (%s)", gvk.Kind, s.Kind))
+	}
+	return obj, nil
+}
+
+// readBody returns r's body, or a 413 error if it is larger than upstream
+// allows.
+func readBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxRequestBodyBytes))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, apierrors.NewRequestEntityTooLargeError(
+			fmt.Sprintf("limit is %d bytes", maxRequestBodyBytes))
+	}
+	return body, err
+}
+
+func (s *requestScope) newObject() runtime.Object {
+	if s.New != nil {
+		return s.New()
+	}
+	return &unstructured.Unstructured{}
+}
+
+func (s *requestScope) newList() runtime.Object {
+	if s.NewList != nil {
+		return s.NewList()
+	}
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(s.kind.GroupVersion().WithKind(s.Kind + "List"))
+	return list
+}

@@ -1,0 +1,179 @@
+package endpoints
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
+)
+
+// Mux is where handlers are installed; the generic server's
+// PathRecorderMux satisfies it.
+type Mux interface {
+	// Handle serves exactly path with h.
+	Handle(path string, h http.Handler)
+	// HandlePrefix serves everything below prefix, which ends in "/", with h.
+	HandlePrefix(prefix string, h http.Handler)
+}
+
+// Resource describes one REST resource of a group version.
+type Resource struct {
+	Name       string   // plural, lower case: "namespaces"
+	Kind       string   // "Namespace"; its list kind is Kind+"List"
+	Namespaced bool     // served below /namespaces/<namespace>/ if true
+	ShortNames []string // for discovery, e.g. "ns"; may be nil
+
+	// New and NewList return empty typed objects registered in the
+	// group's Scheme (e.g. &corev1.Namespace{}, &corev1.NamespaceList{}).
+	// Leave both nil to store the resource as unstructured JSON objects
+	// (used for CustomResourceDefinitions and APIServices, whose Go types
+	// are not among our dependencies); such a resource speaks JSON only.
+	New, NewList func() runtime.Object
+
+	// PrepareForCreate, if not nil, may change each new object after it
+	// is decoded and before it is named, validated and stored, as
+	// upstream's RESTCreateStrategy.PrepareForCreate does.
+	// PrepareNamespaceForCreate is the one for namespaces.
+	PrepareForCreate func(obj runtime.Object)
+}
+
+// APIGroupInfo is one group version and its resources. Each installation
+// of an APIGroupInfo gets its own, empty, in-memory storage.
+type APIGroupInfo struct {
+	GroupVersion schema.GroupVersion // Group "" is the legacy core group under /api
+	Resources    []Resource
+	Scheme       *runtime.Scheme // types of typed resources; nil if all are unstructured
+}
+
+// APIGroup returns the discovery document of the group: its name and its
+// only version, which is therefore also its preferred version.
+func (info *APIGroupInfo) APIGroup() metav1.APIGroup {
+	version := metav1.GroupVersionForDiscovery{
+		GroupVersion: info.GroupVersion.String(),
+		Version:      info.GroupVersion.Version,
+	}
+	return metav1.APIGroup{
+		Name:             info.GroupVersion.Group,
+		Versions:         []metav1.GroupVersionForDiscovery{version},
+		PreferredVersion: version,
+	}
+}
+
+// InstallLegacyAPI installs the legacy core group (Group "") below prefix,
+// which is "/api" in every Kubernetes API server:
+//
+//   - prefix: the APIVersions document listing the group's version;
+//   - prefix/<version>: the APIResourceList of its resources;
+//   - prefix/<version>/: the REST handlers of its resources.
+//
+// It returns an error, and installs nothing, if info is not a valid core
+// group. InstallLegacyAPI reads info only while it runs.
+func InstallLegacyAPI(mux Mux, prefix string, info *APIGroupInfo) error {
+	if info.GroupVersion.Group != "" {
+		return fmt.Errorf("endpoints: legacy API must be the core group, not %q",
+			info.GroupVersion.Group)
+	}
+	if !strings.HasPrefix(prefix, "/") || strings.HasSuffix(prefix, "/") {
+		return fmt.Errorf("endpoints: API prefix %q must start and must not end with /", prefix)
+	}
+	root := &metav1.APIVersions{Versions: []string{info.GroupVersion.Version}}
+	return install(mux, prefix, prefix+"/"+info.GroupVersion.Version, root, info)
+}
+
+// InstallAPIGroup installs a named group version:
+//
+//   - /apis/<group>: its APIGroup document (info.APIGroup());
+//   - /apis/<group>/<version>: the APIResourceList of its resources;
+//   - /apis/<group>/<version>/: the REST handlers of its resources.
+//
+// /apis itself is not installed: the server serves it with GroupsHandler.
+// InstallAPIGroup returns an error, and installs nothing, if info is not
+// valid. It reads info only while it runs.
+func InstallAPIGroup(mux Mux, info *APIGroupInfo) error {
+	if info.GroupVersion.Group == "" {
+		return errors.New("endpoints: the core group must be installed with InstallLegacyAPI")
+	}
+	group := info.APIGroup()
+	groupPath := "/apis/" + info.GroupVersion.Group
+	return install(mux, groupPath, groupPath+"/"+info.GroupVersion.Version, &group, info)
+}
+
+// install serves root at rootPath and the group version at versionPath.
+func install(mux Mux, rootPath, versionPath string, root runtime.Object, info *APIGroupInfo) error {
+	if info.GroupVersion.Version == "" {
+		return errors.New("endpoints: group version has no version")
+	}
+	scopes, err := newScopes(info)
+	if err != nil {
+		return fmt.Errorf("endpoints: %s: %w", info.GroupVersion, err)
+	}
+	// --8<-- [start:install]
+	mux.Handle(rootPath, discoveryHandler(root))
+	mux.Handle(versionPath, discoveryHandler(apiResourceList(info)))
+	mux.HandlePrefix(versionPath+"/", &restHandler{prefix: versionPath + "/", scopes: scopes})
+	// --8<-- [end:install]
+	return nil
+}
+
+// newScopes checks info's resources and returns what their handlers need,
+// by resource name. All of them share one new store.
+func newScopes(info *APIGroupInfo) (map[string]*requestScope, error) {
+	s := newStore()
+	var typed runtime.NegotiatedSerializer
+	if info.Scheme != nil {
+		// upstream converts to an internal version; we have none.
+		typed = serializer.NewCodecFactory(info.Scheme).WithoutConversion()
+	}
+	scopes := map[string]*requestScope{}
+	for _, res := range info.Resources {
+		if err := checkResource(res, info); err != nil {
+			return nil, fmt.Errorf("resource %q: %w", res.Name, err)
+		}
+		if _, dup := scopes[res.Name]; dup {
+			return nil, fmt.Errorf("resource %q: listed twice", res.Name)
+		}
+		scope := &requestScope{
+			Resource:   res,
+			kind:       info.GroupVersion.WithKind(res.Kind),
+			serializer: typed,
+			store:      s,
+		}
+		if res.New == nil {
+			scope.serializer = unstructuredSerializer
+		}
+		scopes[res.Name] = scope
+	}
+	return scopes, nil
+}
+
+// checkResource returns why res cannot be served, or nil.
+func checkResource(res Resource, info *APIGroupInfo) error {
+	switch {
+	case res.Name == "" || res.Name != strings.ToLower(res.Name) || strings.Contains(res.Name, "/"):
+		return errors.New("name must be lower case, not empty and without /")
+	case res.Kind == "":
+		return errors.New("kind is empty")
+	case (res.New == nil) != (res.NewList == nil):
+		return errors.New("set both New and NewList, or neither")
+	case res.New == nil:
+		return nil
+	case info.Scheme == nil:
+		return errors.New("typed resource needs a Scheme")
+	}
+	for kind, obj := range map[string]runtime.Object{res.Kind: res.New(), res.Kind + "List": res.NewList()} {
+		gvks, _, err := info.Scheme.ObjectKinds(obj)
+		if err != nil {
+			return err
+		}
+		if want := info.GroupVersion.WithKind(kind); !slices.Contains(gvks, want) {
+			return fmt.Errorf("%T is %v in the scheme, not %v", obj, gvks, want)
+		}
+	}
+	return nil
+}

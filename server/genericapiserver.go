@@ -1,0 +1,147 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/kubewalk/kubewalk/server/endpoints"
+	"github.com/kubewalk/kubewalk/server/healthz"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
+)
+
+// GenericAPIServer is one API server of a delegation chain: its handlers,
+// the API groups installed on it, its health checks (its own and those
+// merged from its delegate), and where it serves.
+// Build it with Config.Complete().New; its methods are safe for
+// concurrent use.
+type GenericAPIServer struct {
+	name string
+
+	legacyAPIGroupPrefixes sets.Set[string]
+	minRequestTimeout      time.Duration
+
+	// SecureServingInfo says where NonBlockingRun serves; nil means it
+	// does not serve.
+	SecureServingInfo *SecureServingInfo
+	// effectiveSecurePort is the port serveSecurely bound.
+	effectiveSecurePort int
+
+	// ExternalAddress is the host:port clients outside the cluster use.
+	ExternalAddress string
+
+	// Handler holds the handlers this server serves and delegates with.
+	Handler *APIServerHandler
+
+	delegationTarget DelegationTarget
+
+	groupsLock sync.Mutex
+	groups     []metav1.APIGroup // served at /apis; upstream's DiscoveryGroupManager
+
+	healthzLock    sync.Mutex
+	healthzChecks  []healthz.HealthzChecker
+	healthzCreated bool
+}
+
+// DelegationTarget is what a server hands requests, hooks and checks on
+// to. A server built with New(…, delegationTarget):
+//
+//   - routes every path it does not serve itself to
+//     delegationTarget.UnprotectedHandler() (when not nil), so a request
+//     passes the filters once, in the outermost server;
+//   - serves delegationTarget's health checks at /healthz;
+//   - lists delegationTarget's paths at /.
+//
+// Upstream's v1.7 interface also has PostStartHooks, RequestContextMapper
+// and OpenAPISpec; we have no post-start hooks, context mapper or OpenAPI.
+type DelegationTarget interface {
+	// UnprotectedHandler returns the handler that routes a request
+	// without filtering it again; nil ends the chain.
+	UnprotectedHandler() http.Handler
+	// HealthzChecks returns the health checks to serve.
+	HealthzChecks() []healthz.HealthzChecker
+	// ListedPaths returns the paths to list at /, sorted.
+	ListedPaths() []string
+}
+
+// UnprotectedHandler returns the Director: the server's routing without
+// its filters.
+func (s *GenericAPIServer) UnprotectedHandler() http.Handler { return s.Handler.Director }
+
+// HealthzChecks returns a copy of the server's health checks, including
+// those merged from its delegate.
+func (s *GenericAPIServer) HealthzChecks() []healthz.HealthzChecker {
+	s.healthzLock.Lock()
+	defer s.healthzLock.Unlock()
+	return slices.Clone(s.healthzChecks)
+}
+
+// ListedPaths returns the sorted union of this server's listed paths and
+// its delegate's.
+func (s *GenericAPIServer) ListedPaths() []string {
+	paths := sets.New(s.Handler.ListedPaths()...)
+	paths.Insert(s.delegationTarget.ListedPaths()...)
+	return sets.List(paths)
+}
+
+// Name returns the name given to New; it is also the value of the
+// X-Kubewalk-Served-By header on the responses this server's own paths give.
+func (s *GenericAPIServer) Name() string { return s.name }
+
+// MinRequestTimeout returns the Config's MinRequestTimeout.
+func (s *GenericAPIServer) MinRequestTimeout() time.Duration { return s.minRequestTimeout }
+
+// EffectiveSecurePort returns the port the secure server listens on: the
+// one bound, which matters when the configured port is 0. It is 0 until
+// NonBlockingRun has bound it.
+func (s *GenericAPIServer) EffectiveSecurePort() int { return s.effectiveSecurePort }
+
+// EmptyDelegate ends a delegation chain: no handler, checks or paths. The first server of a chain is built with New(…, EmptyDelegate).
+var EmptyDelegate = emptyDelegate{}
+
+type emptyDelegate struct{}
+
+func (emptyDelegate) UnprotectedHandler() http.Handler        { return nil }
+func (emptyDelegate) HealthzChecks() []healthz.HealthzChecker { return []healthz.HealthzChecker{} }
+func (emptyDelegate) ListedPaths() []string                   { return []string{} }
+
+// InstallLegacyAPIGroup installs the legacy core group of apiGroupInfo
+// under apiPrefix, which must be one of the Config's
+// LegacyAPIGroupPrefixes, with endpoints.InstallLegacyAPI.
+func (s *GenericAPIServer) InstallLegacyAPIGroup(apiPrefix string, apiGroupInfo *endpoints.APIGroupInfo) error {
+	if !s.legacyAPIGroupPrefixes.Has(apiPrefix) {
+		return fmt.Errorf("%q is not in the allowed legacy API prefixes: %v", apiPrefix, sets.List(s.legacyAPIGroupPrefixes))
+	}
+	return endpoints.InstallLegacyAPI(s.Handler.NonGoRestfulMux, apiPrefix, apiGroupInfo)
+}
+
+// InstallAPIGroup installs the named group of apiGroupInfo under /apis
+// with endpoints.InstallAPIGroup, and adds it to the groups this server
+// lists at /apis. An empty group or version is an error.
+func (s *GenericAPIServer) InstallAPIGroup(apiGroupInfo *endpoints.APIGroupInfo) error {
+	gv := apiGroupInfo.GroupVersion
+	if len(gv.Group) == 0 {
+		return fmt.Errorf("cannot register handler with an empty group for %#v", gv)
+	}
+	if len(gv.Version) == 0 {
+		return fmt.Errorf("cannot register handler with an empty version for %#v", gv)
+	}
+	if err := endpoints.InstallAPIGroup(s.Handler.NonGoRestfulMux, apiGroupInfo); err != nil {
+		return err
+	}
+	s.groupsLock.Lock()
+	defer s.groupsLock.Unlock()
+	s.groups = append(s.groups, apiGroupInfo.APIGroup())
+	return nil
+}
+
+// APIGroups returns a copy of the groups installed with InstallAPIGroup,
+// in the order they were installed: what this server lists at /apis.
+func (s *GenericAPIServer) APIGroups() []metav1.APIGroup {
+	s.groupsLock.Lock()
+	defer s.groupsLock.Unlock()
+	return slices.Clone(s.groups)
+}

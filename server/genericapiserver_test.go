@@ -1,0 +1,266 @@
+package server_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubewalk/kubewalk/server"
+	"github.com/kubewalk/kubewalk/server/cert"
+	"github.com/kubewalk/kubewalk/server/endpoints"
+	"github.com/kubewalk/kubewalk/server/mux"
+	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/kittest"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/version"
+)
+
+// newServer builds a server named name on delegate, with a /<name> path
+// of its own, or fails the test.
+func newServer(t *testing.T, name string, delegate server.DelegationTarget, configure func(*server.Config)) *server.GenericAPIServer {
+	t.Helper()
+	c := server.NewConfig()
+	if configure != nil {
+		configure(c)
+	}
+	s, err := c.Complete().New(name, delegate)
+	if err != nil {
+		t.Fatalf("New(%q): %v", name, err)
+	}
+	s.Handler.NonGoRestfulMux.HandleFunc("/"+name, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, name)
+	})
+	return s
+}
+
+func TestDelegationChainRoutesToTheServerThatHasThePath(t *testing.T) {
+	first := newServer(t, "first", server.EmptyDelegate, nil)
+	second := newServer(t, "second", first, func(c *server.Config) {
+		c.Version = &version.Info{GitVersion: "v1.7.0-kubewalk"}
+	})
+	third := newServer(t, "third", second, nil)
+	ts := httptest.NewServer(third.Handler)
+	defer ts.Close()
+
+	tests := []struct {
+		path       string
+		wantStatus int
+		wantBy     string
+	}{
+		{"/first", http.StatusOK, "first"},
+		{"/second", http.StatusOK, "second"},
+		{"/third", http.StatusOK, "third"},
+		{"/version", http.StatusOK, "second"},
+		{"/apis", http.StatusOK, "third"}, // the outermost server answers /apis
+		{"/nowhere", http.StatusNotFound, ""},
+	}
+	for _, tt := range tests {
+		resp, err := http.Get(ts.URL + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.wantStatus || resp.Header.Get(mux.ServedByHeader) != tt.wantBy {
+			t.Errorf("GET %s = %d served by %q; want %d by %q", tt.path, resp.StatusCode,
+				resp.Header.Get(mux.ServedByHeader), tt.wantStatus, tt.wantBy)
+		}
+	}
+
+	// / lists every server's paths; the 404 at the end of the chain lists
+	// those of the innermost server only, as upstream's IndexLister does.
+	if got := index(t, ts.URL+"/"); !slices.Equal(got, []string{"/apis", "/first", "/second", "/third", "/version"}) {
+		t.Errorf("GET / lists %q; want the paths of all three servers", got)
+	}
+	if got := index(t, ts.URL+"/nowhere"); !slices.Equal(got, []string{"/apis", "/first"}) {
+		t.Errorf("GET /nowhere lists %q; want the first server's paths", got)
+	}
+}
+
+func index(t *testing.T, url string) []string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var paths metav1.RootPaths
+	if err := json.NewDecoder(resp.Body).Decode(&paths); err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return paths.Paths
+}
+
+func TestInstallAPIGroupListsTheGroupAtApis(t *testing.T) {
+	s := newServer(t, "s", server.EmptyDelegate, nil)
+	gv := schema.GroupVersion{Group: "example.kubewalk.io", Version: "v1"}
+	err := s.InstallAPIGroup(&endpoints.APIGroupInfo{GroupVersion: gv, Resources: []endpoints.Resource{{
+		Name: "widgets", Kind: "Widget", Namespaced: true,
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InstallAPIGroup(&endpoints.APIGroupInfo{GroupVersion: schema.GroupVersion{Version: "v1"}}); err == nil {
+		t.Error("InstallAPIGroup with an empty group succeeded; want an error")
+	}
+	if err := s.InstallLegacyAPIGroup("/oapi", &endpoints.APIGroupInfo{}); err == nil {
+		t.Error("InstallLegacyAPIGroup(/oapi) succeeded; want an error: only /api is allowed")
+	}
+	ts := httptest.NewServer(s.Handler)
+	defer ts.Close()
+	resp, err := http.Get(ts.URL + "/apis")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list metav1.APIGroupList
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Groups) != 1 || list.Groups[0].Name != gv.Group {
+		t.Errorf("/apis = %+v; want only %s", list.Groups, gv.Group)
+	}
+}
+
+func TestPrepareRunInstallsHealthzWithTheDelegatesChecks(t *testing.T) {
+	ctx, _ := kittest.New(t)
+	first := newServer(t, "first", server.EmptyDelegate, nil)
+	if err := first.AddHealthzChecks(namedCheck("first-check")); err != nil {
+		t.Fatal(err)
+	}
+	second := newServer(t, "second", first, nil)
+	second.PrepareRun(ctx)
+	if err := second.AddHealthzChecks(namedCheck("late")); err == nil {
+		t.Error("AddHealthzChecks after PrepareRun succeeded; want an error")
+	}
+	ts := httptest.NewServer(second.Handler)
+	defer ts.Close()
+	resp, err := http.Get(ts.URL + "/healthz?verbose")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	want := "[+]ping ok\n[+]first-check ok\nhealthz check passed\n"
+	if resp.StatusCode != http.StatusOK || string(body) != want {
+		t.Errorf("GET /healthz?verbose = %d %q; want 200 %q", resp.StatusCode, body, want)
+	}
+}
+
+func getWith(t *testing.T, c *http.Client, url string) string {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+func TestRunServesTLSUntilStopChAndCascades(t *testing.T) {
+	ctx, rec := kittest.New(t)
+	ctx, end := trace.Step(ctx, trace.Upstream{Function: "test"})
+	certificate, pool := selfSigned(t)
+	s := newServer(t, "secure", server.EmptyDelegate, func(c *server.Config) {
+		c.SecureServingInfo = &server.SecureServingInfo{BindAddress: "127.0.0.1:0", Listener: listen(t), Cert: &certificate}
+	})
+	stopCh := make(chan struct{})
+	trace.ChanMake(ctx, stopCh, "stopCh", "the test")
+	runErr := make(chan error, 1)
+	done := trace.Go(ctx, "test: Run", func(ctx context.Context) { runErr <- s.PrepareRun(ctx).Run(ctx, stopCh) })
+
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: pool, MaxVersion: tls.VersionTLS11},
+		DisableKeepAlives: true,
+	}}
+	url := "https://" + s.SecureServingInfo.Listener.Addr().String() + "/secure"
+	if _, err := client.Get(url); err == nil {
+		t.Error("a TLS 1.1 client was served; want TLS 1.2 at least")
+	}
+	client.Transport.(*http.Transport).TLSClientConfig.MaxVersion = 0
+	if got := getWith(t, client, url); got != "secure" {
+		t.Errorf("GET /secure = %q; want secure", got)
+	}
+
+	trace.ChanClose(ctx, stopCh)
+	close(stopCh)
+	<-done
+	if err := <-runErr; err != nil {
+		t.Errorf("Run = %v; want nil", err)
+	}
+	if err := rec.Kit.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	end(nil) // the test's span holds the stopCh close
+	var cascade []string
+	for _, e := range rec.Events() {
+		switch e.Name {
+		case trace.EventChanClose:
+			cascade = append(cascade, e.Attrs[trace.ChanNameKey])
+		case trace.EventListenerClose:
+			cascade = append(cascade, "listener")
+		}
+		if strings.HasPrefix(e.Name, "Stopped listening on") {
+			cascade = append(cascade, "stopped")
+		}
+	}
+	if want := []string{"stopCh", "internalStopCh", "listener", "stopped"}; !slices.Equal(cascade, want) {
+		t.Errorf("cascade = %q; want %q", cascade, want)
+	}
+	for _, name := range []string{"server.GenericAPIServer.PrepareRun", "server.preparedGenericAPIServer.Run",
+		"server.preparedGenericAPIServer.NonBlockingRun", "server.GenericAPIServer.serveSecurely", "server.RunServer"} {
+		rec.Span(t, name)
+	}
+}
+
+func TestNonBlockingRunClosesInternalStopChWhenThePortIsInUse(t *testing.T) {
+	ctx, rec := kittest.New(t)
+	busy := listen(t)
+	defer busy.Close()
+	certificate, _ := selfSigned(t)
+	s := newServer(t, "secure", server.EmptyDelegate, func(c *server.Config) {
+		c.SecureServingInfo = &server.SecureServingInfo{BindAddress: busy.Addr().String(), Cert: &certificate}
+	})
+	stopCh := make(chan struct{})
+	err := s.PrepareRun(ctx).NonBlockingRun(ctx, stopCh)
+	if err == nil || !strings.Contains(err.Error(), "failed to listen on "+busy.Addr().String()) {
+		t.Fatalf("NonBlockingRun = %v; want failed to listen on %s", err, busy.Addr())
+	}
+	st := rec.Kit.Stats()
+	if st.GoroutinesStarted != 0 || st.ChansClosed != 1 || len(st.Open) != 0 {
+		t.Errorf("Stats() = %+v; want internalStopCh closed and no goroutine started", st)
+	}
+}
+
+func namedCheck(name string) healthzChecker { return healthzChecker(name) }
+
+type healthzChecker string
+
+func (c healthzChecker) Name() string              { return string(c) }
+func (c healthzChecker) Check(*http.Request) error { return nil }
+
+// selfSigned returns a certificate for 127.0.0.1 and a pool that trusts it.
+func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	certPEM, keyPEM, err := cert.GenerateSelfSignedCertKey("127.0.0.1", []net.IP{net.IPv4(127, 0, 0, 1)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certificate, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	return certificate, pool
+}

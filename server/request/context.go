@@ -1,0 +1,43 @@
+package request
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/kubewalk/kubewalk/server/authentication/user"
+)
+
+// LongRunningRequestCheck reports whether a request is long-running (a
+// watch, a proxy, an exec): such requests are exempt from the request
+// timeout and the in-flight limit.
+type LongRunningRequestCheck func(r *http.Request, requestInfo *RequestInfo) bool
+
+type key int
+
+const (
+	userKey key = iota
+	requestInfoKey
+)
+
+// WithUser returns a copy of parent that carries u.
+func WithUser(parent context.Context, u user.Info) context.Context {
+	return context.WithValue(parent, userKey, u)
+}
+
+// UserFrom returns the user ctx carries, and whether it carries one.
+func UserFrom(ctx context.Context) (user.Info, bool) {
+	u, ok := ctx.Value(userKey).(user.Info)
+	return u, ok
+}
+
+// WithRequestInfo returns a copy of parent that carries info.
+func WithRequestInfo(parent context.Context, info *RequestInfo) context.Context {
+	return context.WithValue(parent, requestInfoKey, info)
+}
+
+// RequestInfoFrom returns the RequestInfo ctx carries, and whether it
+// carries one.
+func RequestInfoFrom(ctx context.Context) (*RequestInfo, bool) {
+	info, ok := ctx.Value(requestInfoKey).(*RequestInfo)
+	return info, ok
+}

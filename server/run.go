@@ -1,0 +1,155 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net/http"
+
+	"github.com/kubewalk/kubewalk/trace"
+)
+
+const genericapiserverFile = "staging/src/k8s.io/apiserver/pkg/server/genericapiserver.go"
+
+var (
+	upstreamPrepareRun = trace.Upstream{
+		Function: "server.GenericAPIServer.PrepareRun",
+		File:     genericapiserverFile,
+		Ref:      "v1.7.0",
+		Chapter:  "preparerun",
+	}
+	upstreamRun = trace.Upstream{
+		Function: "server.preparedGenericAPIServer.Run",
+		File:     genericapiserverFile,
+		Ref:      "v1.7.0",
+		Chapter:  "preparerun",
+	}
+	upstreamNonBlockingRun = trace.Upstream{
+		Function: "server.preparedGenericAPIServer.NonBlockingRun",
+		File:     genericapiserverFile,
+		Ref:      "v1.7.0",
+		Chapter:  "preparerun",
+	}
+	upstreamServeSecurely = trace.Upstream{
+		Function: "server.GenericAPIServer.serveSecurely",
+		File:     "staging/src/k8s.io/apiserver/pkg/server/serve.go",
+		Ref:      "v1.7.0",
+		Chapter:  "preparerun",
+	}
+)
+
+// preparedGenericAPIServer is a GenericAPIServer whose last routes are
+// installed; only it can Run. PrepareRun makes one.
+type preparedGenericAPIServer struct {
+	*GenericAPIServer
+}
+
+// PrepareRun installs the routes that must come after every API group:
+// /healthz with every check registered so far (its own and its
+// delegates'). Checks added later are an error. Call it once per server.
+func (s *GenericAPIServer) PrepareRun(ctx context.Context) preparedGenericAPIServer {
+	ctx, end := trace.Step(ctx, upstreamPrepareRun)
+	defer end(nil)
+
+	s.installHealthz()
+	trace.Log(ctx).Info().Str("server", s.name).Strs("checks", s.healthzNames()).
+		Str("note", "PrepareRun is the last chance to add routes: /healthz now runs every check the chain registered.").
+		Msg("installed /healthz")
+	return preparedGenericAPIServer{s}
+}
+
+// Run serves the secure port until stopCh is closed, then returns nil.
+// It returns at once with an error if the secure port cannot be listened
+// on. Run does not wait for the serving goroutines: they end when the
+// listener closes, which follows from stopCh through internalStopCh.
+func (s preparedGenericAPIServer) Run(ctx context.Context, stopCh <-chan struct{}) (err error) {
+	ctx, end := trace.Step(ctx, upstreamRun)
+	defer end(&err)
+
+	// --8<-- [start:run]
+	if err := s.NonBlockingRun(ctx, stopCh); err != nil {
+		return err
+	}
+
+	trace.ChanWait(ctx, stopCh)
+	<-stopCh
+	trace.ChanRecv(ctx, stopCh)
+	return nil
+	// --8<-- [end:run]
+}
+
+// NonBlockingRun starts serving the secure port, when there is one, and
+// returns without blocking. It makes its own internalStopCh for the
+// listener, so that an error can shut down what it started without
+// closing the caller's stopCh; a goroutine closes internalStopCh once
+// stopCh is closed. On error internalStopCh is closed before returning
+// and no goroutine is left running.
+func (s preparedGenericAPIServer) NonBlockingRun(ctx context.Context, stopCh <-chan struct{}) (err error) {
+	ctx, end := trace.Step(ctx, upstreamNonBlockingRun)
+	defer end(&err)
+
+	// --8<-- [start:nonblockingrun]
+	internalStopCh := make(chan struct{})
+	trace.ChanMake(ctx, internalStopCh, "internalStopCh", "NonBlockingRun: close internalStopCh on stopCh")
+
+	if s.SecureServingInfo != nil && s.Handler != nil {
+		if err := s.serveSecurely(ctx, internalStopCh); err != nil {
+			trace.ChanClose(ctx, internalStopCh)
+			close(internalStopCh)
+			return err
+		}
+	}
+
+	// The listener is bound: from here on the caller ends it by closing stopCh.
+	trace.Go(ctx, "NonBlockingRun: close internalStopCh on stopCh", func(ctx context.Context) {
+		trace.ChanWait(ctx, stopCh)
+		<-stopCh
+		trace.ChanRecv(ctx, stopCh)
+		trace.ChanClose(ctx, internalStopCh)
+		close(internalStopCh)
+	})
+	// --8<-- [end:nonblockingrun]
+	return nil
+}
+
+// serveSecurely builds the HTTPS server (TLS 1.2 at least, unless
+// SecureServingInfo says otherwise) and starts it with RunServer on
+// SecureServingInfo.Listener, or on BindAddress when that is nil. It
+// fails only if the port cannot be listened on; serving goes on in
+// RunServer's goroutines until stopCh is closed.
+func (s *GenericAPIServer) serveSecurely(ctx context.Context, stopCh <-chan struct{}) (err error) {
+	ctx, end := trace.Step(ctx, upstreamServeSecurely)
+	defer end(&err)
+
+	info := s.SecureServingInfo
+	if info.Cert == nil {
+		return fmt.Errorf("no serving certificate for %s", info.BindAddress)
+	}
+	tlsConfig := &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{*info.Cert},
+		NextProtos:   []string{"h2", "http/1.1"},
+	}
+	if info.MinTLSVersion > 0 {
+		tlsConfig.MinVersion = info.MinTLSVersion
+	}
+	if len(info.CipherSuites) > 0 {
+		tlsConfig.CipherSuites = info.CipherSuites
+	}
+	if info.ClientCA != nil {
+		// Ask for a client certificate but accept connections without
+		// one, so the authenticators can try other ways too.
+		tlsConfig.ClientAuth = tls.RequestClientCert
+		tlsConfig.ClientCAs = info.ClientCA
+	}
+	secureServer := &http.Server{
+		Addr:           info.BindAddress,
+		Handler:        s.Handler,
+		MaxHeaderBytes: 1 << 20,
+		TLSConfig:      tlsConfig,
+	}
+
+	trace.Log(ctx).Info().Msgf("Serving securely on %s", info.BindAddress)
+	s.effectiveSecurePort, err = RunServer(ctx, secureServer, info.Listener, info.BindNetwork, stopCh)
+	return err
+}
