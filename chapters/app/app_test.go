@@ -1,0 +1,153 @@
+package app_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/kubewalk/kubewalk/chapters/app"
+	"github.com/kubewalk/kubewalk/chapters/options"
+	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/kittest"
+	"go.uber.org/goleak"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// start runs app.Run on pre-bound loopback listeners and returns a client
+// config for the insecure port; the cleanup closes the client's
+// connections (closing stopCh closes only the listeners, as upstream),
+// then stopCh, and waits for every goroutine Run started.
+func start(t *testing.T) *rest.Config {
+	t.Helper()
+	ctx, rec := kittest.New(t)
+	s := options.NewServerRunOptions(ctx)
+	s.InsecureServing.Listener, s.SecureServing.Listener = listen(t), listen(t)
+	stopCh := make(chan struct{})
+	runErr := make(chan error, 1)
+	done := trace.Go(ctx, "test: app.Run", func(ctx context.Context) { runErr <- app.Run(ctx, s, stopCh) })
+	transport := &http.Transport{}
+	t.Cleanup(func() {
+		transport.CloseIdleConnections()
+		close(stopCh)
+		<-done
+		if err := <-runErr; err != nil {
+			t.Errorf("Run = %v; want nil", err)
+		}
+		if err := rec.Kit.Wait(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
+	return &rest.Config{Host: "http://" + s.InsecureServing.Listener.Addr().String(), Transport: transport}
+}
+
+func listen(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
+
+// TestClientGoDiscoversAllThreeServers lists the groups and resources of
+// the chain with client-go's discovery client, through the insecure port.
+func TestClientGoDiscoversAllThreeServers(t *testing.T) {
+	dc, err := discovery.NewDiscoveryClientForConfig(start(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, resources, err := dc.ServerGroupsAndResources()
+	if err != nil {
+		t.Fatalf("ServerGroupsAndResources: %v", err)
+	}
+	var names []string
+	for _, g := range groups {
+		names = append(names, g.Name)
+	}
+	if want := []string{"", "apiregistration.k8s.io", "apiextensions.k8s.io"}; !slices.Equal(names, want) {
+		t.Errorf("groups = %q; want %q", names, want)
+	}
+	want := map[string]string{
+		"v1":                             "namespaces",
+		"apiregistration.k8s.io/v1beta1": "apiservices",
+		"apiextensions.k8s.io/v1beta1":   "customresourcedefinitions",
+	}
+	for _, list := range resources {
+		if len(list.APIResources) != 1 || list.APIResources[0].Name != want[list.GroupVersion] {
+			t.Errorf("%s serves %+v; want only %s", list.GroupVersion, list.APIResources, want[list.GroupVersion])
+		}
+		delete(want, list.GroupVersion)
+	}
+	if len(want) != 0 {
+		t.Errorf("no resources discovered for %v", want)
+	}
+}
+
+// TestClientGoNamespacesOverProtobuf creates, gets, lists and deletes a
+// namespace with the typed clientset, which speaks protobuf.
+func TestClientGoNamespacesOverProtobuf(t *testing.T) {
+	config := start(t)
+	config.ContentType = "application/vnd.kubernetes.protobuf"
+	var wire []string // the Content-Type of every response
+	config.WrapTransport = func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripperFunc(func(r *http.Request) (*http.Response, error) {
+			resp, err := rt.RoundTrip(r)
+			if err == nil {
+				wire = append(wire, resp.Header.Get("Content-Type"))
+			}
+			return resp, err
+		})
+	}
+	cs, err := kubernetes.NewForConfig(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	namespaces := cs.CoreV1().Namespaces()
+
+	created, err := namespaces.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kubewalk"}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if created.Status.Phase != corev1.NamespaceActive || created.UID == "" {
+		t.Errorf("created %+v; want an Active namespace with a uid", created)
+	}
+	if _, err := namespaces.Create(ctx, created, metav1.CreateOptions{}); !apierrors.IsAlreadyExists(err) {
+		t.Errorf("second Create = %v; want AlreadyExists", err)
+	}
+	got, err := namespaces.Get(ctx, "kubewalk", metav1.GetOptions{})
+	if err != nil || got.UID != created.UID {
+		t.Fatalf("Get = %+v, %v; want the namespace created", got, err)
+	}
+	list, err := namespaces.List(ctx, metav1.ListOptions{})
+	if err != nil || len(list.Items) != 1 {
+		t.Fatalf("List = %+v, %v; want one namespace", list, err)
+	}
+	if err := namespaces.Delete(ctx, "kubewalk", metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if _, err := namespaces.Get(ctx, "kubewalk", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("Get after Delete = %v; want NotFound", err)
+	}
+	if len(wire) != 6 {
+		t.Errorf("saw %d responses; want 6", len(wire))
+	}
+	for i, ct := range wire {
+		if ct != "application/vnd.kubernetes.protobuf" {
+			t.Errorf("response %d was %s; want protobuf", i, ct)
+		}
+	}
+}
+
+type roundTripperFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

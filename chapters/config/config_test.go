@@ -1,0 +1,124 @@
+package config_test
+
+import (
+	"crypto/x509"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kubewalk/kubewalk/chapters/config"
+	"github.com/kubewalk/kubewalk/chapters/options"
+	"github.com/kubewalk/kubewalk/trace/kittest"
+)
+
+func ExampleDefaultServiceIPRange() {
+	serviceIPRange, apiServerServiceIP, _ := config.DefaultServiceIPRange(net.IPNet{})
+	fmt.Println(serviceIPRange.String(), apiServerServiceIP)
+
+	_, custom, _ := net.ParseCIDR("172.16.0.0/12")
+	serviceIPRange, apiServerServiceIP, _ = config.DefaultServiceIPRange(*custom)
+	fmt.Println(serviceIPRange.String(), apiServerServiceIP)
+	// Output:
+	// 10.0.0.0/24 10.0.0.1
+	// 172.16.0.0/12 172.16.0.1
+}
+
+func TestDefaultServiceIPRangeNeedsRoomForAnIP(t *testing.T) {
+	_, single, _ := net.ParseCIDR("10.0.0.5/32")
+	if _, _, err := config.DefaultServiceIPRange(*single); err == nil {
+		t.Error("a /32 range gave a service IP; want an error")
+	}
+}
+
+func TestCreateKubeAPIServerConfig(t *testing.T) {
+	ctx, rec := kittest.New(t)
+	s := options.NewServerRunOptions(ctx)
+	s.Break = "listener"
+	c, insecure, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.APIServerServiceIP.String(); got != "10.0.0.1" || c.APIServerServicePort != 443 {
+		t.Errorf("kubernetes service at %s:%d; want 10.0.0.1:443", got, c.APIServerServicePort)
+	}
+	if insecure == nil || insecure.BindAddress != "127.0.0.1:8080" || !insecure.BreakListener {
+		t.Errorf("insecure serving = %+v; want 127.0.0.1:8080, broken on purpose", insecure)
+	}
+	g := c.GenericConfig
+	if g.SecureServingInfo == nil || g.SecureServingInfo.BindAddress != "127.0.0.1:6443" || g.ReadWritePort != 6443 {
+		t.Fatalf("secure serving = %+v, port %d; want 127.0.0.1:6443", g.SecureServingInfo, g.ReadWritePort)
+	}
+	leaf, err := x509.ParseCertificate(g.SecureServingInfo.Cert.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := leaf.VerifyHostname("127.0.0.1"); err != nil {
+		t.Errorf("the generated certificate does not name the bind address: %v", err)
+	}
+	if !slices.Contains(leaf.DNSNames, "kubernetes.default.svc") {
+		t.Errorf("the certificate names %q; want kubernetes.default.svc among them", leaf.DNSNames)
+	}
+	if g.Authenticator == nil || g.Authorizer == nil || g.Version == nil {
+		t.Errorf("config lacks authentication, authorization or version: %+v", g)
+	}
+	if !strings.Contains(rec.Logs(), "Generated self-signed cert in-memory") {
+		t.Errorf("log does not say a certificate was generated:\n%s", rec.Logs())
+	}
+	rec.Span(t, "app.CreateKubeAPIServerConfig")
+}
+
+func TestCreateKubeAPIServerConfigWritesTheCertToCertDir(t *testing.T) {
+	ctx, _ := kittest.New(t)
+	s := options.NewServerRunOptions(ctx)
+	s.SecureServing.ServerCert.CertDirectory = filepath.Join(t.TempDir(), "certs")
+	if _, _, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.Stat(filepath.Join(s.SecureServing.ServerCert.CertDirectory, "apiserver.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode %v; want 0600", key.Mode().Perm())
+	}
+
+	// A second run finds the pair and loads it rather than making another.
+	s2 := options.NewServerRunOptions(ctx)
+	s2.SecureServing.ServerCert.CertDirectory = s.SecureServing.ServerCert.CertDirectory
+	c, _, err := config.CreateKubeAPIServerConfig(ctx, s2, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(s.SecureServing.ServerCert.CertFile)
+	if c.GenericConfig.SecureServingInfo.Cert == nil || len(before) == 0 {
+		t.Error("the certificate in --cert-dir was not loaded")
+	}
+}
+
+func TestCreateKubeAPIServerConfigTurnsPortsOff(t *testing.T) {
+	ctx, _ := kittest.New(t)
+	s := options.NewServerRunOptions(ctx)
+	s.InsecureServing.BindPort, s.SecureServing.BindPort = 0, 0
+	c, insecure, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if insecure != nil || c.GenericConfig.SecureServingInfo != nil {
+		t.Errorf("port 0 still serves: insecure %+v, secure %+v", insecure, c.GenericConfig.SecureServingInfo)
+	}
+}
+
+func TestCreateKubeAPIServerConfigRefusesInvalidOptions(t *testing.T) {
+	ctx, _ := kittest.New(t)
+	s := options.NewServerRunOptions(ctx)
+	s.Authorization.Mode = "RBAC"
+	s.SecureServing.BindPort = -1
+	_, _, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
+	if err == nil || !strings.Contains(err.Error(), "--authorization-mode RBAC") || !strings.Contains(err.Error(), "--secure-port -1") {
+		t.Errorf("err = %v; want both problems named", err)
+	}
+}
