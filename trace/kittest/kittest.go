@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -32,14 +33,24 @@ func (keepingExporter) Shutdown(context.Context) error { return nil }
 // ends, the kit is shut down with [trace.EndNormal] unless the test did so.
 func New(tb testing.TB) (context.Context, *Recorder) {
 	tb.Helper()
-	r := &Recorder{exporter: keepingExporter{tracetest.NewInMemoryExporter()}}
-	k, err := trace.Setup(trace.Config{Exporter: r.exporter, Log: &r.logs, NoColor: true})
+	ctx, r, err := Start()
 	if err != nil {
 		tb.Fatalf("trace.Setup: %v", err)
 	}
+	tb.Cleanup(func() { _ = r.Kit.Shutdown(context.Background(), trace.EndNormal) })
+	return ctx, r
+}
+
+// Start is New for code that has no testing.TB, such as examples: the
+// caller shuts r.Kit down when done.
+func Start() (context.Context, *Recorder, error) {
+	r := &Recorder{exporter: keepingExporter{tracetest.NewInMemoryExporter()}}
+	k, err := trace.Setup(trace.Config{Exporter: r.exporter, Log: &r.logs, NoColor: true})
+	if err != nil {
+		return nil, nil, err
+	}
 	r.Kit = k
-	tb.Cleanup(func() { _ = k.Shutdown(context.Background(), trace.EndNormal) })
-	return k.Context(context.Background()), r
+	return k.Context(context.Background()), r, nil
 }
 
 // Spans returns the spans that have ended, in the order they ended.
@@ -105,6 +116,19 @@ func (r *Recorder) Events() []Event {
 	}
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
 	return evs
+}
+
+// Lane returns the events of the ended spans named span, oldest first,
+// one per line as Event.String writes them: what one goroutine or step
+// did, in an order that does not depend on other goroutines.
+func (r *Recorder) Lane(span string) string {
+	var b strings.Builder
+	for _, e := range r.Events() {
+		if e.Span == span {
+			b.WriteString(e.String() + "\n")
+		}
+	}
+	return b.String()
 }
 
 // Logs returns the log written so far.

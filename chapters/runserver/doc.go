@@ -1,0 +1,26 @@
+// Package runserver is the chapter on server.RunServer, the function both
+// ports end in: it listens at once, starts two goroutines and returns the
+// port without blocking.
+//
+//   - "RunServer: close listener on stopCh" waits for its stopCh (a port's
+//     internalStopCh) and closes the listener;
+//   - "RunServer: serve" serves until the listener closes, then logs
+//     "Stopped listening on <addr>" if stopCh is closed, and panics with
+//     that message and Serve's error if it is not.
+//
+// The code is in package server (serve.go), which the chapter includes;
+// this package holds the chapter's runnable example. The panic path is
+// shown by TestRunServerPanicsWhenTheListenerDiesEarly in package server
+// and by the walkthrough's --break=listener.
+//
+// # Upstream
+//
+// staging/src/k8s.io/apiserver/pkg/server/serve.go, RunServer and
+// tcpKeepAliveListener, at v1.7.0.
+//
+// # Differences from upstream
+//
+// Those of package server: a context for the trace, goroutines through
+// trace.Go, an optional pre-bound listener (upstream has one since v1.10),
+// and requests that carry the kit in their context.
+package runserver
