@@ -1,7 +1,11 @@
 // Package server is the miniature generic API server the startup steps
 // assemble. It mirrors k8s.io/apiserver/pkg/server of the Kubernetes v1.7
-// era: RunServer and its two goroutines, SetupSignalHandler (v1.8), and the
-// GenericAPIServer with its delegation target.
+// era: Config and New, the GenericAPIServer with its DelegationTarget and
+// EmptyDelegate, DefaultBuildHandlerChain, PrepareRun, Run, NonBlockingRun
+// and serveSecurely, RunServer and its two goroutines, and
+// SetupSignalHandler (from v1.8). Its subpackages hold the filters, the
+// path mux, healthz, request parsing, authentication, authorization,
+// certificates and the API endpoints.
 //
 // It is the machinery, not the story: the packages under chapters/ call
 // it in upstream's order, and the book explains it chapter by chapter. It
@@ -17,6 +21,16 @@
 //   - RunServer takes an optional listener that is already bound, as
 //     RunServer does since v1.10, so tests pass 127.0.0.1:0 listeners and
 //     never bind fixed ports. With nil it listens on server.Addr as v1.7.
+//   - RunServer sets server.BaseContext, when nil, to its serve goroutine's
+//     context, so requests carry the trace kit and their spans are
+//     children of that goroutine.
+//   - No go-restful: every path is installed on the NonGoRestfulMux, and
+//     the Director is that mux. Every response from a server's own path
+//     carries the header X-Kubewalk-Served-By with the server's name.
+//   - No post-start hooks, no audit, no OpenAPI or swagger, no loopback
+//     client, no request context mapper, no SNI certificates, no systemd
+//     notification.
+//   - PrepareRun, Run and NonBlockingRun take a context, for the trace.
 //   - SetupSignalHandler takes the signal channel from its caller (the tour
 //     sends os.Interrupt on it to stand in for Ctrl-C), does not panic when
 //     called twice, and its goroutine ends when the context is done.

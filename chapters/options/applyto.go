@@ -121,7 +121,7 @@ func (s *SecureServingOptions) MaybeDefaultWithSelfSignedCerts(ctx context.Conte
 			return fmt.Errorf("unable to generate self signed cert: %v", err)
 		}
 		s.ServerCert.GeneratedCert = &pair
-		trace.Log(ctx).Info().Str(trace.LogNoteKey, "No --tls-cert-file: the secure port gets a certificate made now, for "+publicAddress+".").
+		trace.Log(ctx).Info().Str(trace.LogNoteKey, "No --tls-cert-file: the secure port gets a self-signed certificate, made now.").
 			Msg("Generated self-signed cert in-memory")
 		return nil
 	}

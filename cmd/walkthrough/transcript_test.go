@@ -1,0 +1,96 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the book's transcripts in docs/transcripts from this run")
+
+// chapterSteps are the steps whose log lines each chapter of the book
+// shows. Only lines of the main goroutine are kept: their order does not
+// depend on the scheduler, so a transcript is the same on every run.
+var chapterSteps = map[string][]string{
+	"options":        {"main.main", "options.NewServerRunOptions", "options.ServerRunOptions.AddFlags", "server.SetupSignalHandler", "app.Run"},
+	"nodedialer":     {"app.CreateNodeDialer"},
+	"config":         {"app.CreateKubeAPIServerConfig"},
+	"apiextensions":  {"app.createAPIExtensionsConfig", "app.createAPIExtensionsServer"},
+	"kubeapiserver":  {"app.CreateKubeAPIServer"},
+	"aggregator":     {"app.createAggregatorConfig", "app.createAggregatorServer"},
+	"runserver":      {"server.RunServer"},
+	"nonblockingrun": {"kubeserver.BuildInsecureHandlerChain", "kubeserver.NonBlockingRun", "kubeserver.serveInsecurely"},
+	"preparerun": {"server.GenericAPIServer.PrepareRun", "server.preparedGenericAPIServer.Run",
+		"server.preparedGenericAPIServer.NonBlockingRun", "server.GenericAPIServer.serveSecurely"},
+}
+
+// TestBookTranscripts runs the tour and checks that the transcripts the
+// book shows (docs/transcripts) are what the tour prints today; with
+// -update it rewrites them.
+func TestBookTranscripts(t *testing.T) {
+	_, out := runTour(t)
+	got := map[string]string{"tour-summary.txt": normalize(out.stdout)}
+	for chapter, steps := range chapterSteps {
+		got[chapter+".txt"] = mainGoroutineLines(normalize(out.stderr), steps)
+	}
+	for name, text := range got {
+		path := filepath.Join("..", "..", "docs", "transcripts", name)
+		if *update {
+			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test ./cmd/walkthrough -run TestBookTranscripts -update)", err)
+		}
+		if string(want) != text {
+			t.Errorf("%s is stale; run go test ./cmd/walkthrough -run TestBookTranscripts -update\n--- book\n%s--- tour\n%s", path, want, text)
+		}
+	}
+}
+
+var (
+	timeOfDay = regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d\.\d{3} `)
+	loopback  = regexp.MustCompile(`127\.0\.0\.1:\d+`)
+	wallTime  = regexp.MustCompile(`wall time: +[0-9.]+[µnm]?s`)
+	tempTrace = regexp.MustCompile(`\S*trace\.json`)
+)
+
+// normalize takes out what differs from run to run: times of day, the
+// random ports (the book shows kube-apiserver's defaults instead), the
+// wall time and the trace file's temporary path.
+func normalize(s string) string {
+	s = timeOfDay.ReplaceAllString(s, "")
+	ports := map[string]string{}
+	s = loopback.ReplaceAllStringFunc(s, func(addr string) string {
+		if _, ok := ports[addr]; !ok {
+			ports[addr] = []string{"127.0.0.1:8080", "127.0.0.1:6443"}[len(ports)%2]
+		}
+		return ports[addr]
+	})
+	s = wallTime.ReplaceAllString(s, "wall time:  4.2ms")
+	return tempTrace.ReplaceAllString(s, "walkthrough-trace.json")
+}
+
+// mainGoroutineLines keeps the log lines of the given steps that were
+// written outside any kit goroutine.
+func mainGoroutineLines(log string, steps []string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(log, "\n") {
+		if strings.Contains(line, " goroutine=") {
+			continue
+		}
+		for _, step := range steps {
+			if strings.Contains(line, " step="+step+" ") {
+				b.WriteString(line)
+				break
+			}
+		}
+	}
+	return b.String()
+}
