@@ -46,7 +46,7 @@ type GenericAPIServer struct {
 	healthzCreated bool
 }
 
-// DelegationTarget is what a server hands requests, hooks and checks on
+// DelegationTarget is what a server hands requests and health checks on
 // to. A server built with New(…, delegationTarget):
 //
 //   - routes every path it does not serve itself to
@@ -99,7 +99,8 @@ func (s *GenericAPIServer) MinRequestTimeout() time.Duration { return s.minReque
 // NonBlockingRun has bound it.
 func (s *GenericAPIServer) EffectiveSecurePort() int { return s.effectiveSecurePort }
 
-// EmptyDelegate ends a delegation chain: no handler, checks or paths. The first server of a chain is built with New(…, EmptyDelegate).
+// EmptyDelegate ends a delegation chain: no handler, checks or paths.
+// The first server of a chain is built with New(…, EmptyDelegate).
 var EmptyDelegate = emptyDelegate{}
 
 type emptyDelegate struct{}

@@ -7,7 +7,9 @@ shows code straight from the source and never a pasted copy:
     --8<-- "path/file.go:name"         the lines between the markers
                                        // --8<-- [start:name] and [end:name]
     --8<-- "path/file.go:func=Example" the function Example with its doc
-                                       comment, up to its closing brace
+                                       comment, up to its closing brace;
+                                       func=Type.Method for a method, and
+                                       type=Name or var=Name likewise
 
 Paths are relative to the repository root. A missing file, section or
 function fails the build, so the book cannot silently lose its code.
@@ -36,16 +38,23 @@ def section(lines, name, path):
     return dedent(out)
 
 
-def function(lines, name, path):
-    head = re.compile(r"^func (\([^)]*\) )?%s\(" % re.escape(name))
+def declaration(lines, kind, name, path):
+    """The declaration of name (a func, type or var), with its doc comment."""
+    recv, _, ident = name.rpartition(".")
+    if kind == "func" and recv:  # Type.Method
+        head = re.compile(r"^func \(\w+ \*?%s\) %s\(" % (re.escape(recv), re.escape(ident)))
+    else:
+        head = re.compile(r"^%s (\([^)]*\) )?%s\b" % (kind, re.escape(ident)))
     for i, line in enumerate(lines):
         if head.match(line):
             first = i
             while first > 0 and lines[first - 1].startswith("//"):
                 first -= 1
-            last = next(j for j in range(i, len(lines)) if lines[j] == "}")
+            last = i
+            if line.rstrip().endswith(("{", "(")):
+                last = next(j for j in range(i, len(lines)) if lines[j] in ("}", ")"))
             return lines[first:last + 1]
-    raise ValueError("function %r not found in %s" % (name, path))
+    raise ValueError("%s %r not found in %s" % (kind, name, path))
 
 
 def dedent(lines):
@@ -58,8 +67,9 @@ def expand(match):
     path, spec = match.group("path"), match.group("spec")
     with open(os.path.join(ROOT, path), encoding="utf-8") as f:
         lines = f.read().splitlines()
-    if spec.startswith("func="):
-        body = function(lines, spec[len("func="):], path)
+    kind, eq, name = spec.partition("=")
+    if eq and kind in ("func", "type", "var"):
+        body = declaration(lines, kind, name, path)
     else:
         body = section(lines, spec, path)
     return "\n".join(match.group("indent") + l for l in body)
