@@ -85,7 +85,7 @@ func TestLogLinesBecomeSpanEvents(t *testing.T) {
 	}
 	e := kittest.Event{Attrs: map[string]string{}}
 	for _, a := range s.Events[0].Attributes {
-		e.Attrs[string(a.Key)] = a.Value.Emit()
+		e.Attrs[string(a.Key)] = a.Value.String()
 	}
 	if got, want := s.Events[0].Name, "Serving insecurely on 127.0.0.1:8080"; got != want {
 		t.Errorf("event name = %q; want %q", got, want)

@@ -126,6 +126,10 @@ type InsecureServingOptions struct {
 	// Listener, when set, is a listener already bound, as for
 	// SecureServingOptions.
 	Listener net.Listener
+	// AllowNonLoopback lets BindAddress be other than a loopback address
+	// (--allow-insecure-non-loopback, the walkthrough's own): anyone who
+	// can reach the port acts as a cluster administrator.
+	AllowNonLoopback bool
 }
 
 // NewInsecureServingOptions returns upstream's defaults: 127.0.0.1:8080.
@@ -139,6 +143,8 @@ func (s *InsecureServingOptions) AddFlags(fs *pflag.FlagSet) {
 		"The IP address the plain HTTP port listens on.")
 	fs.IntVar(&s.BindPort, "insecure-port", s.BindPort,
 		"The plain HTTP port, served without authentication or authorization (0: no HTTP).")
+	fs.BoolVar(&s.AllowNonLoopback, "allow-insecure-non-loopback", s.AllowNonLoopback,
+		"Let --insecure-bind-address be other than loopback, exposing a port where every request is a cluster admin (walkthrough's own flag).")
 }
 
 // AuditOptions configure the audit log. The walkthrough records the path

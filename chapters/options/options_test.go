@@ -1,10 +1,13 @@
 package options_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/kubewalk/kubewalk/chapters/options"
+	"github.com/kubewalk/kubewalk/server/cert"
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/kubewalk/kubewalk/trace/kittest"
 	"github.com/spf13/pflag"
@@ -66,6 +69,13 @@ func TestValidate(t *testing.T) {
 		{"break", []string{"--break=listener"}, nil},
 		{"unknown break", []string{"--break=everything"},
 			[]string{"--break everything: unknown fault; allowed: listener"}},
+		{"insecure port exposed", []string{"--insecure-bind-address=0.0.0.0"},
+			[]string{"--insecure-bind-address 0.0.0.0: the insecure port has no authentication or authorization, so it binds to loopback only"}},
+		{"insecure port exposed on purpose", []string{"--insecure-bind-address=0.0.0.0", "--allow-insecure-non-loopback"}, nil},
+		{"insecure port off", []string{"--insecure-bind-address=0.0.0.0", "--insecure-port=0"}, nil},
+		{"ipv6 loopback", []string{"--insecure-bind-address=::1"}, nil},
+		{"cert files missing", []string{"--tls-cert-file=/nonexistent/a.crt", "--tls-private-key-file=/nonexistent/a.key"},
+			[]string{"--tls-cert-file /nonexistent/a.crt with --tls-private-key-file /nonexistent/a.key: must be a readable PEM certificate and its private key: open /nonexistent/a.crt: no such file or directory"}},
 		{"empty mode", []string{"--authorization-mode="},
 			[]string{"--authorization-mode : names an empty mode; allowed: AlwaysAllow, AlwaysDeny"}},
 	}
@@ -87,5 +97,31 @@ func TestValidate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestValidateRefusesACertificateWithAnotherKey(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	certA, _, err := cert.GenerateSelfSignedCertKey("a.example", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, keyB, err := cert.GenerateSelfSignedCertKey("b.example", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := options.NewServerRunOptions(t.Context())
+	s.SecureServing.ServerCert.CertFile = write("a.crt", certA)
+	s.SecureServing.ServerCert.KeyFile = write("b.key", keyB)
+	errs := s.Validate()
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "private key does not match public key") {
+		t.Errorf("Validate() = %v; want the mismatched pair named", errs)
 	}
 }

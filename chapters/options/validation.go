@@ -49,6 +49,7 @@ func (s *ServerRunOptions) Validate() []error {
 	}
 	validPort("secure-port", s.SecureServing.BindPort, "HTTPS")
 	validPort("insecure-port", s.InsecureServing.BindPort, "plain HTTP")
+	s.validateInsecureBind(add)
 	s.validateClusterIPRange(add)
 	s.validateServiceNodePort(add)
 	if s.MasterCount <= 0 {
@@ -64,6 +65,18 @@ func (s *ServerRunOptions) Validate() []error {
 }
 
 type addFunc func(flag string, value any, allowed string)
+
+// validateInsecureBind refuses to expose the insecure port beyond this
+// host unless asked to: every request on it acts as system:masters.
+func (s *ServerRunOptions) validateInsecureBind(add addFunc) {
+	in := s.InsecureServing
+	if in.BindPort == 0 || in.Listener != nil || in.AllowNonLoopback || in.BindAddress.IsLoopback() {
+		return
+	}
+	add("insecure-bind-address", in.BindAddress,
+		"the insecure port has no authentication or authorization, so it binds to loopback only "+
+			"(127.0.0.1 or ::1); add --allow-insecure-non-loopback to expose it anyway")
+}
 
 func (s *ServerRunOptions) validateClusterIPRange(add addFunc) {
 	r := s.ServiceClusterIPRange
@@ -90,9 +103,15 @@ func (s *ServerRunOptions) validateServiceNodePort(add addFunc) {
 
 func (s *ServerRunOptions) validateServingCert(add addFunc) {
 	c := s.SecureServing.ServerCert
-	if (c.CertFile == "") != (c.KeyFile == "") {
+	switch {
+	case (c.CertFile == "") != (c.KeyFile == ""):
 		add("tls-cert-file", fmt.Sprintf("%q with --tls-private-key-file %q", c.CertFile, c.KeyFile),
 			"give both files or neither")
+	case c.CertFile != "":
+		if _, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile); err != nil {
+			add("tls-cert-file", fmt.Sprintf("%s with --tls-private-key-file %s", c.CertFile, c.KeyFile),
+				"must be a readable PEM certificate and its private key: "+err.Error())
+		}
 	}
 	if v := s.SecureServing.MinTLSVersion; v != "" {
 		if _, ok := TLSVersions[v]; !ok {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,12 +24,63 @@ import (
 
 func TestMain(m *testing.M) {
 	if args := os.Getenv("KUBEWALK_WALKTHROUGH_ARGS"); args != "" {
-		// A child process of a test: be the walkthrough.
-		os.Args = append([]string{"walkthrough"}, strings.Fields(args)...)
-		main()
-		return
+		// A child process of a test: be the walkthrough, on the two
+		// listeners the test bound and passed as files 3 and 4.
+		env := runEnv{stdout: os.Stdout, stderr: os.Stderr, signals: make(chan os.Signal, 2),
+			insecure: inherited(3), secure: inherited(4)}
+		if os.Getenv("KUBEWALK_DOUBLE_CTRL_C") != "" {
+			go doubleCtrlC(env.insecure.Addr().String(), env.signals)
+		}
+		os.Exit(run(context.Background(), strings.Fields(args), env))
 	}
 	goleak.VerifyTestMain(m)
+}
+
+// inherited returns the listener a parent test passed as file fd.
+func inherited(fd uintptr) net.Listener {
+	ln, err := net.FileListener(os.NewFile(fd, "listener"))
+	if err != nil {
+		panic(err)
+	}
+	return ln
+}
+
+// child returns the test binary as a walkthrough run with args, serving
+// two fresh loopback listeners, and the insecure one's address.
+func child(t *testing.T, args string, env ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(append(os.Environ(), "KUBEWALK_WALKTHROUGH_ARGS="+args), env...)
+	var addr string
+	for range 2 {
+		ln := listen(t).(*net.TCPListener)
+		f, err := ln.File()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if addr == "" {
+			addr = ln.Addr().String()
+		}
+		ln.Close() // the child holds its own copy
+		t.Cleanup(func() { f.Close() })
+		cmd.ExtraFiles = append(cmd.ExtraFiles, f)
+	}
+	return cmd, addr
+}
+
+// doubleCtrlC waits until addr answers /healthz, then sends two
+// interrupts at once, as a learner pressing Ctrl-C twice would.
+func doubleCtrlC(addr string, signals chan<- os.Signal) {
+	for range 500 {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	signals <- os.Interrupt
+	signals <- os.Interrupt
 }
 
 // stepFunctions are the upstream functions every tour runs, the aggregator's
@@ -169,20 +221,12 @@ func TestBadCommandLines(t *testing.T) {
 // panic after writing a complete trace.
 func TestBreakListenerPanicsWithUpstreamsMessage(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "trace.json")
-	insecure, secure := listen(t), listen(t)
-	_, p1, _ := net.SplitHostPort(insecure.Addr().String())
-	_, p2, _ := net.SplitHostPort(secure.Addr().String())
-	// The child binds the ports itself: close ours just before it starts.
-	insecure.Close()
-	secure.Close()
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "KUBEWALK_WALKTHROUGH_ARGS=--break=listener --insecure-port="+p1+
-		" --secure-port="+p2+" --trace-file="+path)
+	cmd, addr := child(t, "--break=listener --trace-file="+path)
 	out, err := cmd.CombinedOutput()
 	if err == nil {
 		t.Fatalf("the walkthrough exited 0; want a crash. Output:\n%s", out)
 	}
-	want := "panic: Stopped listening on 127.0.0.1:" + p1 + " due to error: http: Server closed"
+	want := "panic: Stopped listening on " + addr + " due to error: http: Server closed"
 	if !strings.Contains(string(out), want) {
 		t.Errorf("output lacks %q:\n%s", want, out)
 	}
@@ -193,6 +237,24 @@ func TestBreakListenerPanicsWithUpstreamsMessage(t *testing.T) {
 	serve := tr.spans["RunServer: serve"]
 	if len(serve) == 0 || !slices.ContainsFunc(serve[0].Events, func(e event) bool { return e.Name == "exception" }) {
 		t.Error("the serve goroutine's span does not record the panic")
+	}
+}
+
+// TestSecondCtrlCExitsAtOnce presses Ctrl-C twice in --serve mode, in a
+// child process: the second signal exits 1, as upstream's handler does,
+// and the trace still says how the run ended.
+func TestSecondCtrlCExitsAtOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "trace.json")
+	cmd, _ := child(t, "--serve --trace-file="+path, "KUBEWALK_DOUBLE_CTRL_C=1")
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 1 {
+		t.Fatalf("exit code %d (%v); want 1. Output:\n%s", code, err, out)
+	}
+	if !strings.Contains(string(out), "Received second signal, exiting with code 1") {
+		t.Errorf("output does not say why it exited:\n%s", out)
+	}
+	if got := readTrace(t, path).summary(t).attr(trace.EndingKey); got != string(trace.EndSecondSignal) {
+		t.Errorf("ending = %q; want %q", got, trace.EndSecondSignal)
 	}
 }
 

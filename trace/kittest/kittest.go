@@ -80,7 +80,7 @@ func (r *Recorder) names() []string {
 func Attr(s tracetest.SpanStub, key string) string {
 	for _, a := range s.Attributes {
 		if string(a.Key) == key {
-			return a.Value.Emit()
+			return a.Value.String()
 		}
 	}
 	return ""
@@ -109,7 +109,7 @@ func (r *Recorder) Events() []Event {
 		for _, e := range s.Events {
 			attrs := map[string]string{}
 			for _, a := range e.Attributes {
-				attrs[string(a.Key)] = a.Value.Emit()
+				attrs[string(a.Key)] = a.Value.String()
 			}
 			evs = append(evs, Event{Time: e.Time, Name: e.Name, Span: s.Name, Attrs: attrs})
 		}
