@@ -2,6 +2,7 @@ package endpoints
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -77,7 +78,7 @@ func apiResourceList(info *APIGroupInfo) *metav1.APIResourceList {
 			Namespaced:   res.Namespaced,
 			Kind:         res.Kind,
 			Verbs:        verbs(),
-			ShortNames:   res.ShortNames,
+			ShortNames:   slices.Clone(res.ShortNames), // not the caller's slice
 		})
 	}
 	return list

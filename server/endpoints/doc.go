@@ -30,16 +30,18 @@
 // (application/vnd.kubernetes.protobuf, which kubectl and client-go send
 // for built-in types). Resources without Go types are stored as
 // unstructured objects and speak JSON only; a protobuf body for them is a
-// 415 UnsupportedMediaType. Responses take the first media type of the
-// Accept header that we can produce (406 NotAcceptable if none); media
-// types with parameters such as kubectl's "as=Table" or aggregated
-// discovery's "as=APIGroupDiscoveryList" are passed over, so those
-// clients fall back to the plain JSON they list last.
+// 415 UnsupportedMediaType, and their bodies must name apiVersion and
+// kind, which typed bodies may leave to the URL. Responses take the first
+// media type of the Accept header that we can produce (406 NotAcceptable
+// if none); media types asking for a conversion, such as kubectl's
+// "as=Table" or aggregated discovery's "as=APIGroupDiscoveryList", are
+// passed over, so those clients fall back to the plain JSON they list
+// last.
 //
 // Every resource supports the verbs create, delete, get, list and update,
-// and discovery lists exactly those. Namespaces get upstream's create
-// strategy through [PrepareNamespaceForCreate]: phase Active and the
-// "kubernetes" finalizer.
+// and discovery lists exactly those. Namespaces get upstream's strategy
+// through [PrepareNamespaceForCreate] (phase Active and the "kubernetes"
+// finalizer) and [PrepareNamespaceForUpdate] (an update keeps both).
 //
 // The handlers start no goroutines, and each installation's storage is
 // safe for concurrent requests.
@@ -66,6 +68,9 @@
 //     semantics on reads, no dry run (400), no server-side apply or
 //     managed fields, no field validation (unknown JSON fields are
 //     dropped, as with fieldValidation=Ignore).
+//   - A resourceVersion in the body of a create is dropped; upstream's
+//     storage refuses it ("resourceVersion should not be set on objects
+//     to be created", a 500).
 //   - No admission, authentication or authorization: namespaced objects
 //     may be created in namespaces that do not exist.
 //   - Validation is upstream's generic metadata validation only, with
@@ -74,13 +79,22 @@
 //     validation of spec fields are left out.
 //   - No OpenAPI: kubectl's client-side validation needs it, so
 //     "kubectl create -f" needs --validate=false.
+//   - An Accept clause asking for a conversion is passed over for the
+//     next one, as upstream does from v1.9; v1.7 tried only the first
+//     clause that matched a media type, and answered 406 if it asked for
+//     a conversion.
 //   - No Table output (kubectl prints only NAME and AGE columns), no
 //     aggregated discovery (kubectl and client-go use the legacy
 //     discovery documents above), no /version and no selfLink.
 //   - Discovery documents always carry apiVersion v1; upstream strips it
 //     from /api, /apis and the core and extensions groups to stay
 //     compatible with release 1.1. serverAddressByClientCIDRs is left
-//     empty.
+//     empty. Each APIResource has a singularName, the kind in lower case,
+//     which upstream fills in for built-in types only from v1.27.
+//   - CustomResourceDefinitions and APIServices, typed upstream, are
+//     unstructured here (their Go types are not among our dependencies),
+//     so they speak JSON only and their bodies must carry apiVersion and
+//     kind.
 //   - No internal versions: objects are stored in the version they are
 //     served in, and the codecs convert nothing.
 package endpoints

@@ -132,9 +132,11 @@ func (s *requestScope) decodeForWrite(r *http.Request) (runtime.Object, error) {
 }
 
 // decode reads r's body in the media type of its Content-Type and returns
-// it as an object of s.kind. A body without apiVersion or kind gets those
-// of the URL (JSON only: protobuf always carries both); a body naming
-// another group version or kind is a 400 BadRequest.
+// it as an object of s.kind. A typed JSON or YAML body without apiVersion
+// or kind gets those of the URL (protobuf always carries both); an
+// unstructured body must carry both, as upstream's custom resources must.
+// A body naming another group version or kind, or none where it must, is
+// a 400 BadRequest.
 func (s *requestScope) decode(r *http.Request) (runtime.Object, error) {
 	in, err := negotiateInput(r, s.serializer)
 	if err != nil {

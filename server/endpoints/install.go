@@ -41,6 +41,13 @@ type Resource struct {
 	// upstream's RESTCreateStrategy.PrepareForCreate does.
 	// PrepareNamespaceForCreate is the one for namespaces.
 	PrepareForCreate func(obj runtime.Object)
+
+	// PrepareForUpdate, if not nil, may change each object sent to
+	// replace old, a copy of the stored object, before it is validated
+	// and stored, as upstream's RESTUpdateStrategy.PrepareForUpdate does
+	// (typically to keep fields a client may not change this way).
+	// PrepareNamespaceForUpdate is the one for namespaces.
+	PrepareForUpdate func(obj, old runtime.Object)
 }
 
 // APIGroupInfo is one group version and its resources. Each installation
@@ -73,7 +80,10 @@ func (info *APIGroupInfo) APIGroup() metav1.APIGroup {
 //   - prefix/<version>/: the REST handlers of its resources.
 //
 // It returns an error, and installs nothing, if info is not a valid core
-// group. InstallLegacyAPI reads info only while it runs.
+// group. Installing a path twice is up to mux (a PathRecorderMux panics,
+// as upstream's go-restful container does). InstallLegacyAPI copies what
+// it needs from info, except info.Scheme, which it keeps using and which
+// must not change afterwards.
 func InstallLegacyAPI(mux Mux, prefix string, info *APIGroupInfo) error {
 	if info.GroupVersion.Group != "" {
 		return fmt.Errorf("endpoints: legacy API must be the core group, not %q",
@@ -94,7 +104,8 @@ func InstallLegacyAPI(mux Mux, prefix string, info *APIGroupInfo) error {
 //
 // /apis itself is not installed: the server serves it with GroupsHandler.
 // InstallAPIGroup returns an error, and installs nothing, if info is not
-// valid. It reads info only while it runs.
+// valid. As InstallLegacyAPI, it leaves duplicate paths to mux and keeps
+// using info.Scheme only.
 func InstallAPIGroup(mux Mux, info *APIGroupInfo) error {
 	if info.GroupVersion.Group == "" {
 		return errors.New("endpoints: the core group must be installed with InstallLegacyAPI")
@@ -106,8 +117,9 @@ func InstallAPIGroup(mux Mux, info *APIGroupInfo) error {
 
 // install serves root at rootPath and the group version at versionPath.
 func install(mux Mux, rootPath, versionPath string, root runtime.Object, info *APIGroupInfo) error {
-	if info.GroupVersion.Version == "" {
-		return errors.New("endpoints: group version has no version")
+	gv := info.GroupVersion
+	if gv.Version == "" || strings.Contains(gv.Version, "/") || strings.Contains(gv.Group, "/") {
+		return fmt.Errorf("endpoints: group version %q must have a version, and no / in group or version", gv)
 	}
 	scopes, err := newScopes(info)
 	if err != nil {
@@ -166,14 +178,21 @@ func checkResource(res Resource, info *APIGroupInfo) error {
 	case info.Scheme == nil:
 		return errors.New("typed resource needs a Scheme")
 	}
-	for kind, obj := range map[string]runtime.Object{res.Kind: res.New(), res.Kind + "List": res.NewList()} {
-		gvks, _, err := info.Scheme.ObjectKinds(obj)
-		if err != nil {
-			return err
-		}
-		if want := info.GroupVersion.WithKind(kind); !slices.Contains(gvks, want) {
-			return fmt.Errorf("%T is %v in the scheme, not %v", obj, gvks, want)
-		}
+	if err := checkKind(info, res.New(), res.Kind); err != nil {
+		return err
+	}
+	return checkKind(info, res.NewList(), res.Kind+"List")
+}
+
+// checkKind returns an error unless info's Scheme knows obj as kind of
+// info's group version.
+func checkKind(info *APIGroupInfo, obj runtime.Object, kind string) error {
+	gvks, _, err := info.Scheme.ObjectKinds(obj)
+	if err != nil {
+		return err
+	}
+	if want := info.GroupVersion.WithKind(kind); !slices.Contains(gvks, want) {
+		return fmt.Errorf("%T is %v in the scheme, not %v", obj, gvks, want)
 	}
 	return nil
 }

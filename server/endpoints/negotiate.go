@@ -22,11 +22,13 @@ import (
 // for, trying clauses in order of their q value. A missing Accept header
 // accepts anything, so it gets ns's first media type (JSON).
 //
-// Clauses with parameters other than q and charset=utf-8 are skipped:
-// they ask for something a plain serializer cannot produce, such as
-// kubectl's "application/json;as=Table;v=v1;g=meta.k8s.io" or aggregated
-// discovery's "application/json;g=apidiscovery.k8s.io;v=v2;as=…". Clients
-// that send those list a plain "application/json" last and get that.
+// Clauses that ask for a conversion (the parameters as, g and v) or a
+// server version (sv) are skipped: a plain serializer cannot produce
+// them. Those are kubectl's "application/json;as=Table;v=v1;g=meta.k8s.io"
+// and aggregated discovery's "application/json;g=apidiscovery.k8s.io;v=v2;
+// as=…"; clients that send them list a plain "application/json" last and
+// get that. The parameter pretty=1 asks for indented output; any other
+// parameter is ignored, as upstream ignores it.
 //
 // It returns a 406 NotAcceptable error if no clause can be served.
 func negotiateOutput(r *http.Request, ns runtime.NegotiatedSerializer) (runtime.SerializerInfo, error) {
@@ -38,7 +40,7 @@ func negotiateOutput(r *http.Request, ns runtime.NegotiatedSerializer) (runtime.
 	for _, clause := range parseAccept(header) {
 		for _, info := range supported {
 			if clause.matches(info) {
-				if info.PrettySerializer != nil && isPrettyPrint(r) {
+				if info.PrettySerializer != nil && (clause.pretty || isPrettyPrint(r)) {
 					info.Serializer = info.PrettySerializer
 				}
 				return info, nil
@@ -80,6 +82,7 @@ func negotiateInput(r *http.Request, ns runtime.NegotiatedSerializer) (runtime.S
 type acceptClause struct {
 	typ, subtype string
 	q            float64
+	pretty       bool // pretty=1
 }
 
 func (c acceptClause) matches(info runtime.SerializerInfo) bool {
@@ -89,33 +92,37 @@ func (c acceptClause) matches(info runtime.SerializerInfo) bool {
 
 // parseAccept returns the clauses of an Accept header that we can serve,
 // most preferred first; clauses of equal q keep the client's order.
-// Malformed clauses, clauses with q=0 ("not acceptable") and clauses with
-// parameters we do not support are left out.
+// Malformed clauses, clauses with q=0 ("not acceptable") and clauses
+// asking for a conversion or a server version are left out.
 func parseAccept(header string) []acceptClause {
 	var clauses []acceptClause
 	for part := range strings.SplitSeq(header, ",") {
 		mediaType, params, err := mime.ParseMediaType(part)
-		if err != nil {
+		if err != nil || hasAny(params, "as", "g", "v", "sv") {
 			continue
 		}
 		q := 1.0
 		if v, ok := params["q"]; ok {
-			if q, err = strconv.ParseFloat(v, 64); err != nil {
+			if q, err = strconv.ParseFloat(v, 64); err != nil || q <= 0 {
 				continue
 			}
-			delete(params, "q")
-		}
-		if charset, ok := params["charset"]; ok && strings.EqualFold(charset, "utf-8") {
-			delete(params, "charset")
-		}
-		if q <= 0 || len(params) > 0 {
-			continue
 		}
 		typ, subtype, _ := strings.Cut(mediaType, "/")
-		clauses = append(clauses, acceptClause{typ: typ, subtype: subtype, q: q})
+		clause := acceptClause{typ: typ, subtype: subtype, q: q, pretty: params["pretty"] == "1"}
+		clauses = append(clauses, clause)
 	}
 	slices.SortStableFunc(clauses, func(a, b acceptClause) int { return cmp.Compare(b.q, a.q) })
 	return clauses
+}
+
+// hasAny reports whether params has any of keys.
+func hasAny(params map[string]string, keys ...string) bool {
+	for _, k := range keys {
+		if _, ok := params[k]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // isPrettyPrint reports whether r asks for indented output, as upstream

@@ -40,10 +40,27 @@ func PrepareNamespaceForCreate(obj runtime.Object) {
 	}
 }
 
+// PrepareNamespaceForUpdate is the PrepareForUpdate of namespaces, after
+// upstream's namespace strategy: an update keeps the stored namespace's
+// spec.finalizers and status, which upstream changes only through the
+// finalize and status subresources (we serve neither). Objects that are
+// not both a *corev1.Namespace are left alone.
+func PrepareNamespaceForUpdate(obj, old runtime.Object) {
+	ns, ok := obj.(*corev1.Namespace)
+	oldNs, oldOk := old.(*corev1.Namespace)
+	if !ok || !oldOk {
+		return
+	}
+	ns.Spec.Finalizers = oldNs.Spec.Finalizers
+	ns.Status = oldNs.Status
+}
+
 // beforeCreate fills in the system fields of a new object (name from
-// generateName, uid, creationTimestamp), runs the resource's
-// PrepareForCreate and validates the metadata, in upstream's order. It
-// returns the object's metadata, or a 400 or 422 Invalid error.
+// generateName, uid, creationTimestamp), clears those a client may not
+// set (deletionTimestamp, deletionGracePeriodSeconds, selfLink,
+// resourceVersion), runs the resource's PrepareForCreate and validates
+// the metadata, in upstream's order. It returns the object's metadata, or
+// a 400 or 422 Invalid error.
 func (s *requestScope) beforeCreate(obj runtime.Object, namespace string) (metav1.Object, error) {
 	m, err := meta.Accessor(obj)
 	if err != nil {
@@ -57,9 +74,16 @@ func (s *requestScope) beforeCreate(obj runtime.Object, namespace string) (metav
 	if s.PrepareForCreate != nil {
 		s.PrepareForCreate(obj)
 	}
-	m.SetCreationTimestamp(metav1.Now())
+	// upstream: rest.FillObjectMetaSystemFields. The timestamp is cut to
+	// whole seconds, the precision of its JSON and protobuf forms (upstream
+	// gets the same by storing the object serialized), so that an update
+	// sending back what a read returned does not change it.
+	m.SetCreationTimestamp(metav1.Now().Rfc3339Copy())
 	m.SetUID(uuid.NewUUID())
-	m.SetResourceVersion("") // the store sets it
+	m.SetSelfLink("")
+	// Upstream's etcd storage refuses a create with a resourceVersion (a
+	// 500); we drop it, and the store sets its own.
+	m.SetResourceVersion("")
 	if m.GetName() == "" && m.GetGenerateName() != "" {
 		m.SetName(generateName(m.GetGenerateName()))
 	}
@@ -75,7 +99,9 @@ func (s *requestScope) beforeCreate(obj runtime.Object, namespace string) (metav
 // updates whatever is stored (all our resources allow unconditional
 // updates); any other must be old's, or the update is a 409 Conflict. uid
 // and creationTimestamp are kept from old if obj leaves them empty, and
-// may not change; generation is old's.
+// may not change; generation is old's. Then the resource's
+// PrepareForUpdate runs and the metadata is validated, in upstream's
+// order (rest.BeforeUpdate).
 func (s *requestScope) beforeUpdate(obj, old runtime.Object, namespace string) error {
 	m, err := meta.Accessor(obj)
 	if err != nil {
@@ -96,6 +122,9 @@ func (s *requestScope) beforeUpdate(obj, old runtime.Object, namespace string) e
 		return err
 	}
 	m.SetGeneration(oldMeta.GetGeneration())
+	if s.PrepareForUpdate != nil {
+		s.PrepareForUpdate(obj, old)
+	}
 	if m.GetUID() == "" {
 		m.SetUID(oldMeta.GetUID())
 	}

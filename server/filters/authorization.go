@@ -73,7 +73,7 @@ func GetAuthorizerAttributes(req *http.Request) (authorizer.Attributes, error) {
 // forbidden returns the error of a forbidden request, as upstream's
 // responsewriters.Forbidden builds it (v1.8).
 func forbidden(attributes authorizer.Attributes, reason string) error {
-	msg := forbiddenMessage(attributes)
+	msg := sanitizer.Replace(forbiddenMessage(attributes))
 	if reason != "" {
 		msg = msg + ": " + reason
 	}

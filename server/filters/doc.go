@@ -21,14 +21,17 @@
 //     left out, and so is the per-user request counter.
 //   - WithPanicRecovery answers 500 and logs, then returns; upstream's
 //     HandleCrash re-panics after that (ReallyCrash), and net/http then
-//     drops the connection. The httplog request logger is left out.
-//   - WithTimeout keeps the handler's headers to itself until it writes,
-//     so a handler that outlives its timeout cannot race the server on
-//     them; its 504 carries Content-Type: application/json; it does not
-//     offer CloseNotifier or Hijacker to the handler; and when it must cut
-//     a response short it panics with http.ErrAbortHandler, which net/http
-//     handles silently, rather than upstream's own error value. The
-//     handler's goroutine is started with trace.Go.
+//     drops the connection (inside WithTimeout's goroutine, the process
+//     crashes). If the handler had begun its response, we add nothing to
+//     it; upstream's 500 text would be appended before the drop. The
+//     httplog request logger is left out.
+//   - WithTimeout keeps the handler's headers to itself until it writes
+//     or returns, so a handler that outlives its timeout cannot race the
+//     server on them; its 504 carries Content-Type: application/json; it
+//     does not offer CloseNotifier or Hijacker to the handler; and when it
+//     must cut a response short it panics with http.ErrAbortHandler, which
+//     net/http handles silently, rather than upstream's own error value.
+//     The handler's goroutine is started with trace.Go.
 //   - WithTracing is ours: it opens a request span when the trace kit
 //     records requests.
 package filters

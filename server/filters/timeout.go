@@ -74,6 +74,7 @@ func (t *timeoutHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 	select {
 	case <-done:
+		tw.finish()
 	case <-after:
 		tw.timeout(err)
 	}
@@ -139,6 +140,15 @@ func (tw *timeoutWriter) Flush() {
 		tw.writeHeaderLocked(http.StatusOK)
 		f.Flush()
 	}
+}
+
+// finish sends the handler's headers with a 200 if it returned without
+// writing anything: net/http would otherwise answer with w's headers,
+// which lack those the handler set on its own map.
+func (tw *timeoutWriter) finish() {
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	tw.writeHeaderLocked(http.StatusOK)
 }
 
 // timeout answers 504 with err's Status, or, if the handler has already

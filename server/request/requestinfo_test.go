@@ -21,9 +21,9 @@ func resolver() *request.RequestInfoFactory {
 // The cases are the facts of upstream's TestGetAPIRequestInfo (v1.7).
 func TestResourceRequests(t *testing.T) {
 	tests := []struct {
-		method, url                                                   string
+		method, url                                                  string
 		verb, prefix, group, version, namespace, resource, sub, name string
-		parts                                                         []string
+		parts                                                        []string
 	}{
 		// resource paths
 		{"GET", "/api/v1/namespaces", "list", "api", "", "v1", "", "namespaces", "", "", []string{"namespaces"}},
