@@ -126,7 +126,8 @@ func TestClientGoNamespacesOverProtobuf(t *testing.T) {
 	if created.Status.Phase != corev1.NamespaceActive || created.UID == "" {
 		t.Errorf("created %+v; want an Active namespace with a uid", created)
 	}
-	if _, err := namespaces.Create(ctx, created, metav1.CreateOptions{}); !apierrors.IsAlreadyExists(err) {
+	again := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kubewalk"}}
+	if _, err := namespaces.Create(ctx, again, metav1.CreateOptions{}); !apierrors.IsAlreadyExists(err) {
 		t.Errorf("second Create = %v; want AlreadyExists", err)
 	}
 	got, err := namespaces.Get(ctx, "kubewalk", metav1.GetOptions{})

@@ -60,6 +60,7 @@ func legacyAPIGroupInfo() *endpoints.APIGroupInfo {
 			New:              func() runtime.Object { return &corev1.Namespace{} },
 			NewList:          func() runtime.Object { return &corev1.NamespaceList{} },
 			PrepareForCreate: endpoints.PrepareNamespaceForCreate,
+			PrepareForUpdate: endpoints.PrepareNamespaceForUpdate,
 		}},
 	}
 }

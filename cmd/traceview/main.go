@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/kubewalk/kubewalk/trace/view"
+	"github.com/spf13/pflag"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("traceview", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	format := fs.String("format", "text", "Output format: text or mermaid.")
+	var o view.Options
+	fs.StringVar(&o.Chapter, "chapter", "", "Show only the steps of this chapter (e.g. runserver) and their goroutines.")
+	fs.BoolVar(&o.Logs, "logs", false, "Show log lines too.")
+	requests := fs.Bool("requests", true, "Show request spans and their goroutines (text format only).")
+	help := fs.BoolP("help", "h", false, "Print this help and exit.")
+	if err := fs.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "traceview: %v\nRun 'traceview --help' for usage.\n", err)
+		return 2
+	}
+	if *help {
+		fmt.Fprintf(stdout, "Usage: traceview [flags] [file]  (default file: walkthrough-trace.json)\n\n%s", fs.FlagUsages())
+		return 0
+	}
+	render := map[string]func(io.Writer, *view.Trace, view.Options) error{"text": view.Text, "mermaid": view.Mermaid}[*format]
+	if render == nil || fs.NArg() > 1 {
+		fmt.Fprintf(stderr, "traceview: --format %s with %d files: want text or mermaid, and at most one file\n", *format, fs.NArg())
+		return 2
+	}
+	o.Requests = *requests && *format == "text"
+	path := "walkthrough-trace.json"
+	if fs.NArg() == 1 {
+		path = fs.Arg(0)
+	}
+
+	t, err := readFile(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "traceview: %s: %v\n", path, err)
+		return 1
+	}
+	if err := render(stdout, t, o); err != nil {
+		fmt.Fprintf(stderr, "traceview: writing: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func readFile(path string) (*view.Trace, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("no such file (run go run ./cmd/walkthrough first, or name a trace file)")
+		}
+		return nil, err
+	}
+	defer f.Close()
+	return view.Read(f)
+}

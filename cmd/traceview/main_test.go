@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kubewalk/kubewalk/trace"
+)
+
+// traceFile writes a small real trace and returns its path.
+func traceFile(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "trace.json")
+	k, err := trace.Setup(trace.Config{TraceFile: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, end := trace.Step(k.Context(context.Background()), trace.Upstream{Function: "app.Run", Chapter: "options"})
+	end(nil)
+	if err := k.Shutdown(context.Background(), trace.EndNormal); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func write(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestRun(t *testing.T) {
+	good := traceFile(t)
+	missing := filepath.Join(t.TempDir(), "nothing.json")
+	tests := []struct {
+		name       string
+		args       []string
+		code       int
+		stdout     string // a substring
+		stderrLine string // the whole of stderr, when not empty
+	}{
+		{"text", []string{good}, 0, "▸ app.Run", ""},
+		{"mermaid", []string{"--format", "mermaid", good}, 0, "sequenceDiagram\n    participant main\n    Note over main: app.Run", ""},
+		{"missing", []string{missing}, 1, "",
+			"traceview: " + missing + ": no such file (run go run ./cmd/walkthrough first, or name a trace file)\n"},
+		{"empty", []string{write(t, "")}, 1, "", "no spans: the file is empty\n"},
+		{"truncated", []string{write(t, `{"Name":"x",`)}, 1, "", "truncated: object 1 ends early"},
+		{"not a trace", []string{write(t, `{"hello":"world"}`)}, 1, "", "object 1 is not a span"},
+		{"bad format", []string{"--format", "svg", good}, 2, "", "--format svg"},
+		{"unknown flag", []string{"--colour", good}, 2, "", "unknown flag: --colour"},
+		{"two files", []string{good, good}, 2, "", "at most one file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tt.args, &stdout, &stderr)
+			if code != tt.code || !strings.Contains(stdout.String(), tt.stdout) || !strings.Contains(stderr.String(), tt.stderrLine) {
+				t.Errorf("run(%q) = %d\nstdout %q\nstderr %q\nwant %d, stdout with %q, stderr with %q",
+					tt.args, code, stdout.String(), stderr.String(), tt.code, tt.stdout, tt.stderrLine)
+			}
+			if code == 1 && strings.Count(stderr.String(), "\n") != 1 {
+				t.Errorf("stderr is not one line: %q", stderr.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,111 @@
+package view
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/kubewalk/kubewalk/trace"
+)
+
+// Mermaid writes t as a Mermaid sequence diagram (syntax that Mermaid
+// 8.13 renders): a participant per lane, a note per step and channel or
+// listener event, an arrow from a goroutine's starter to it, and an arrow
+// from each chan.close to every chan.recv it woke. Times and port numbers
+// are left out, so diagrams of two runs of the same code have the same
+// lines, though concurrent goroutines may order them differently.
+func Mermaid(w io.Writer, t *Trace, o Options) error {
+	bw := bufio.NewWriter(w)
+	lanes := t.entries(o)
+	ids := map[*Lane]string{}
+	fmt.Fprintln(bw, "sequenceDiagram")
+	goroutines := 0
+	for _, l := range t.Lanes {
+		if _, ok := lanes[l]; !ok {
+			continue
+		}
+		if l.Span == nil {
+			ids[l] = "main"
+			fmt.Fprintln(bw, "    participant main")
+			continue
+		}
+		goroutines++
+		ids[l] = fmt.Sprintf("g%d", goroutines)
+		fmt.Fprintf(bw, "    participant %s as %s\n", ids[l], clean(l.Name))
+	}
+	closedIn := map[string]string{} // chan.seq → the lane that closed it
+	for _, e := range t.merged(lanes) {
+		if line := mermaidLine(e, ids, closedIn); line != "" {
+			fmt.Fprintln(bw, "    "+line)
+		}
+	}
+	return bw.Flush()
+}
+
+// merged returns the entries of every lane, and a pseudo-entry for each
+// goroutine start, in time order.
+func (t *Trace) merged(lanes map[*Lane][]entry) []entry {
+	var all []entry
+	for l, es := range lanes {
+		if l.Span != nil {
+			all = append(all, entry{time: l.Span.Start, span: l.Span})
+		}
+		all = append(all, es...)
+	}
+	sortEntries(all)
+	return all
+}
+
+func mermaidLine(e entry, ids map[*Lane]string, closedIn map[string]string) string {
+	s, here := e.span, ids[e.span.Lane]
+	if e.event == nil {
+		switch s.Kind() {
+		case trace.KindGoroutine:
+			from := "main"
+			if s.Parent != nil && ids[s.Parent.Lane] != "" {
+				from = ids[s.Parent.Lane]
+			}
+			return fmt.Sprintf("%s->>%s: go", from, here)
+		}
+		return fmt.Sprintf("Note over %s: %s", here, clean(s.Name))
+	}
+	a := e.event.Attrs
+	name := a[trace.ChanNameKey]
+	switch e.event.Name {
+	case trace.EventChanMake:
+		return fmt.Sprintf("Note over %s: make %s", here, name)
+	case trace.EventChanClose:
+		closedIn[a[trace.ChanIDKey]] = here
+		return fmt.Sprintf("Note over %s: close %s", here, name)
+	case trace.EventChanWait:
+		return fmt.Sprintf("Note over %s: wait on %s", here, name)
+	case trace.EventChanRecv:
+		if from, ok := closedIn[a[trace.ChanIDKey]]; ok {
+			return fmt.Sprintf("%s-->>%s: %s closed", from, here, name)
+		}
+		return fmt.Sprintf("Note over %s: %s closed", here, name)
+	case trace.EventListenerOpen:
+		return fmt.Sprintf("Note over %s: listener open", here)
+	case trace.EventListenerClose:
+		return fmt.Sprintf("Note over %s: listener closed", here)
+	case "exception":
+		return fmt.Sprintf("Note over %s: PANIC %s", here, clean(a["exception.message"]))
+	}
+	return fmt.Sprintf("Note over %s: %s", here, clean(e.event.Name))
+}
+
+var (
+	port   = regexp.MustCompile(`:\d+\b`)
+	unsafe = strings.NewReplacer(";", ",", "#", "", ":", " -", "\n", " ")
+)
+
+// clean makes text safe in a Mermaid 8.13 message or label: no ';' or '#'
+// (statement separator, entity), no ':' (message separator), no ports.
+func clean(s string) string {
+	if strings.IndexByte(s, ':') >= 0 {
+		s = port.ReplaceAllString(s, "")
+	}
+	return unsafe.Replace(s)
+}

@@ -1,0 +1,224 @@
+package view
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/kubewalk/kubewalk/trace"
+)
+
+// Trace is a trace file read back: its spans in the order they started,
+// the main lane and one lane per goroutine span.
+type Trace struct {
+	Spans   []*Span // by start time
+	Lanes   []*Lane // the main lane first, then goroutines in start order
+	Summary *Span   // the walkthrough.summary span, or nil
+	Start   time.Time
+	End     time.Time
+}
+
+// Span is one span of the trace.
+type Span struct {
+	Name       string
+	ID         string
+	Parent     *Span // nil for a root, or when the parent is not in the file
+	Start, End time.Time
+	Attrs      map[string]string
+	Events     []Event
+	Failed     bool   // the span's status is Error
+	Status     string // the status description, if any
+	Lane       *Lane
+
+	parentID string
+}
+
+// Kind returns the span's walkthrough.kind: step, goroutine, request or summary.
+func (s *Span) Kind() string { return s.Attrs[trace.KindKey] }
+
+// Event is a span event.
+type Event struct {
+	Name  string
+	Time  time.Time
+	Attrs map[string]string
+}
+
+// Lane is a goroutine, or the main lane (Span nil).
+type Lane struct {
+	Name string
+	Span *Span // the goroutine span; nil for the main lane
+}
+
+// span is a span as stdouttrace writes it, reduced to what view reads.
+type span struct {
+	Name        string
+	SpanContext struct{ SpanID string }
+	Parent      struct{ SpanID string }
+	StartTime   time.Time
+	EndTime     time.Time
+	Attributes  []attribute
+	Events      []struct {
+		Name       string
+		Attributes []attribute
+		Time       time.Time
+	}
+	Status struct{ Code, Description string }
+}
+
+type attribute struct {
+	Key   string
+	Value struct{ Value json.RawMessage }
+}
+
+// noParent is the span ID stdouttrace writes for a root span's parent.
+const noParent = "0000000000000000"
+
+// Read reads a trace file. It fails on an empty input, on anything that
+// is not a stream of JSON objects, on an object that is not a span, and on
+// a stream cut off in the middle of an object.
+func Read(r io.Reader) (*Trace, error) {
+	dec := json.NewDecoder(r)
+	t := &Trace{}
+	for n := 1; ; n++ {
+		var s span
+		err := dec.Decode(&s)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, decodeError(n, dec.InputOffset(), err)
+		}
+		if s.Name == "" || s.SpanContext.SpanID == "" || s.StartTime.IsZero() {
+			return nil, fmt.Errorf("object %d is not a span: it has no Name, SpanContext.SpanID or StartTime", n)
+		}
+		t.Spans = append(t.Spans, convert(&s))
+	}
+	if len(t.Spans) == 0 {
+		return nil, errors.New("no spans: the file is empty")
+	}
+	if err := t.link(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func decodeError(n int, offset int64, err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("truncated: object %d ends early, at byte %d", n, offset)
+	}
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) {
+		return fmt.Errorf("not a trace file: invalid JSON at byte %d: %v", syntax.Offset, err)
+	}
+	return fmt.Errorf("object %d is not a span: %v", n, err)
+}
+
+func convert(s *span) *Span {
+	out := &Span{
+		Name: s.Name, ID: s.SpanContext.SpanID, parentID: s.Parent.SpanID,
+		Start: s.StartTime, End: s.EndTime,
+		Attrs:  attrs(s.Attributes),
+		Failed: s.Status.Code == "Error", Status: s.Status.Description,
+	}
+	for _, e := range s.Events {
+		out.Events = append(out.Events, Event{Name: e.Name, Time: e.Time, Attrs: attrs(e.Attributes)})
+	}
+	return out
+}
+
+func attrs(kvs []attribute) map[string]string {
+	m := make(map[string]string, len(kvs))
+	for _, kv := range kvs {
+		m[kv.Key] = text(kv.Value.Value)
+	}
+	return m
+}
+
+// text is an attribute value as text: a JSON string unquoted, anything
+// else (numbers, booleans, arrays) as written.
+func text(raw json.RawMessage) string {
+	if len(raw) >= 2 && raw[0] == '"' {
+		if s := raw[1 : len(raw)-1]; !bytes.ContainsAny(s, `\"`) {
+			return string(s) // the common case, without a decoder
+		}
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s
+		}
+	}
+	return string(raw)
+}
+
+// link sorts the spans by start, connects each to its parent and its lane,
+// and finds the summary and the trace's time span. A span that is its own
+// ancestor is an error.
+func (t *Trace) link() error {
+	slices.SortStableFunc(t.Spans, func(a, b *Span) int { return a.Start.Compare(b.Start) })
+	byID := make(map[string]*Span, len(t.Spans))
+	for _, s := range t.Spans {
+		byID[s.ID] = s
+	}
+	main := &Lane{Name: "main"}
+	t.Lanes = []*Lane{main}
+	t.Start, t.End = t.Spans[0].Start, t.Spans[0].End
+	for _, s := range t.Spans {
+		if s.parentID != noParent {
+			s.Parent = byID[s.parentID]
+		}
+		if s.End.After(t.End) {
+			t.End = s.End
+		}
+		if s.Kind() == trace.KindGoroutine {
+			s.Lane = &Lane{Name: s.Attrs[trace.GoroutineNameKey], Span: s}
+			t.Lanes = append(t.Lanes, s.Lane)
+		}
+		if s.Name == trace.SummarySpanName {
+			t.Summary = s
+		}
+	}
+	if err := checkAcyclic(t.Spans); err != nil {
+		return err
+	}
+	for _, s := range t.Spans {
+		laneOf(s, main)
+	}
+	return nil
+}
+
+// checkAcyclic fails if following parents from some span comes back to
+// it. Each span is walked once: a walk stops at a span already checked.
+func checkAcyclic(spans []*Span) error {
+	const visiting, checked = 1, 2
+	state := make(map[*Span]int, len(spans))
+	var path []*Span
+	for _, s := range spans {
+		path = path[:0]
+		for p := s; p != nil && state[p] != checked; p = p.Parent {
+			if state[p] == visiting {
+				return fmt.Errorf("span %q (%s) is its own ancestor", p.Name, p.ID)
+			}
+			state[p] = visiting
+			path = append(path, p)
+		}
+		for _, p := range path {
+			state[p] = checked
+		}
+	}
+	return nil
+}
+
+// laneOf returns, and remembers, the lane of s: its own if it is a
+// goroutine, else its parent's, else main.
+func laneOf(s *Span, main *Lane) *Lane {
+	if s.Lane == nil {
+		s.Lane = main
+		if s.Parent != nil {
+			s.Lane = laneOf(s.Parent, main)
+		}
+	}
+	return s.Lane
+}

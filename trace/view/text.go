@@ -1,0 +1,124 @@
+package view
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/kubewalk/kubewalk/trace"
+)
+
+// Text writes t as a timeline: a header, then each lane with its steps
+// (indented by nesting), requests and events at times relative to the
+// trace's start, then what was still open at the end.
+func Text(w io.Writer, t *Trace, o Options) error {
+	bw := bufio.NewWriter(w)
+	t.header(bw)
+	lanes := t.entries(o)
+	for _, l := range t.Lanes {
+		es, ok := lanes[l]
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(bw, "\n%s\n", t.laneTitle(l))
+		for _, e := range es {
+			fmt.Fprintf(bw, "  %9s  %s\n", t.rel(e.time), describe(e))
+		}
+	}
+	t.stillOpen(bw)
+	return bw.Flush()
+}
+
+func (t *Trace) header(w io.Writer) {
+	steps, goroutines := 0, 0
+	for _, s := range t.Spans {
+		switch s.Kind() {
+		case trace.KindStep:
+			steps++
+		case trace.KindGoroutine:
+			goroutines++
+		}
+	}
+	fmt.Fprintf(w, "trace: %s, spans %d, steps %d, goroutines %d\n", ms(t.End.Sub(t.Start)), len(t.Spans), steps, goroutines)
+	if t.Summary != nil {
+		fmt.Fprintf(w, "ended: %s\n", t.Summary.Attrs[trace.EndingKey])
+	}
+}
+
+func (t *Trace) laneTitle(l *Lane) string {
+	if l.Span == nil {
+		return "[main]"
+	}
+	g := l.Span
+	title := fmt.Sprintf("[goroutine %s: %s]", g.Attrs[trace.GoroutineIDKey], l.Name)
+	if g.Parent != nil {
+		title += " started by " + g.Parent.Name
+	}
+	title += fmt.Sprintf(", %s → %s", t.rel(g.Start), t.rel(g.End))
+	if g.Failed {
+		title += ", panicked"
+	}
+	return title
+}
+
+// describe is the text of one entry.
+func describe(e entry) string {
+	s := e.span
+	if e.event == nil {
+		indent := strings.Repeat("  ", depth(s))
+		if s.Kind() == trace.KindRequest {
+			return fmt.Sprintf("%s%s → %s", indent, s.Name, s.Attrs["http.response.status_code"])
+		}
+		text := fmt.Sprintf("%s▸ %s (%s)", indent, s.Name, ms(s.End.Sub(s.Start)))
+		if s.Failed {
+			text += " error: " + s.Status
+		}
+		return text
+	}
+	indent := ""
+	if s.Kind() == trace.KindStep {
+		indent = strings.Repeat("  ", depth(s)+1)
+	}
+	return indent + describeEvent(e.event)
+}
+
+func describeEvent(e *Event) string {
+	a := e.Attrs
+	switch e.Name {
+	case trace.EventChanMake:
+		return fmt.Sprintf("chan.make %s (closed by %s)", a[trace.ChanNameKey], a[trace.ChanOwnerKey])
+	case trace.EventChanClose, trace.EventChanWait, trace.EventChanRecv:
+		return e.Name + " " + a[trace.ChanNameKey]
+	case trace.EventListenerOpen, trace.EventListenerClose:
+		return fmt.Sprintf("%s %s:%s", e.Name, a["network.local.address"], a["network.local.port"])
+	case "exception":
+		return "PANIC " + a["exception.message"]
+	}
+	return "log: " + e.Name
+}
+
+func (t *Trace) stillOpen(w io.Writer) {
+	if t.Summary == nil {
+		fmt.Fprintln(w, "\nno summary span: the run did not finish writing its trace")
+		return
+	}
+	var open []string
+	for _, e := range t.Summary.Events {
+		if e.Name == trace.EventStillOpen {
+			open = append(open, fmt.Sprintf("  %s %s %s", e.Attrs[trace.StillOpenKindKey], e.Attrs[trace.StillOpenNameKey], e.Attrs[trace.StillOpenDetailKey]))
+		}
+	}
+	if len(open) == 0 {
+		fmt.Fprintln(w, "\nstill open at the end: nothing")
+		return
+	}
+	fmt.Fprintln(w, "\nstill open at the end:")
+	fmt.Fprintln(w, strings.Join(open, "\n"))
+}
+
+// rel is t's offset from the trace's start, e.g. +1.204ms.
+func (t *Trace) rel(at time.Time) string { return "+" + ms(at.Sub(t.Start)) }
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.3fms", float64(d)/float64(time.Millisecond)) }

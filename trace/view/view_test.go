@@ -1,0 +1,182 @@
+package view_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/view"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// record runs a tiny startup under a kit writing to a trace file, and
+// returns the file's bytes: a step makes stopCh, a goroutine waits on it,
+// the step closes it.
+func record(dir string) ([]byte, error) {
+	path := filepath.Join(dir, "trace.json")
+	k, err := trace.Setup(trace.Config{TraceFile: path})
+	if err != nil {
+		return nil, err
+	}
+	ctx, end := trace.Step(k.Context(context.Background()), trace.Upstream{
+		Function: "app.Run", File: "cmd/kube-apiserver/app/server.go", Ref: "v1.7.0", Chapter: "options"})
+	stopCh := make(chan struct{})
+	trace.ChanMake(ctx, stopCh, "stopCh", "app.Run")
+	done := trace.Go(ctx, "waiter", func(ctx context.Context) {
+		trace.ChanWait(ctx, stopCh)
+		<-stopCh
+		trace.ChanRecv(ctx, stopCh)
+		trace.Log(ctx).Info().Msg("Stopped waiting")
+	})
+	trace.ChanClose(ctx, stopCh)
+	close(stopCh)
+	<-done
+	end(nil)
+	if err := k.Shutdown(context.Background(), trace.EndNormal); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+}
+
+var (
+	lineTimes = regexp.MustCompile(`(?m)^ +\+\d+\.\d{3}ms`)
+	times     = regexp.MustCompile(`\d+\.\d{3}ms`)
+)
+
+// The text timeline of a tiny run; times are replaced by T, since they
+// differ on every run.
+func ExampleText() {
+	dir, _ := os.MkdirTemp("", "view")
+	defer os.RemoveAll(dir)
+	b, err := record(dir)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	t, err := view.Read(bytes.NewReader(b))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var out strings.Builder
+	view.Text(&out, t, view.Options{})
+	fmt.Print(times.ReplaceAllString(lineTimes.ReplaceAllString(out.String(), "  +T"), "T"))
+	// Output:
+	// trace: T, spans 3, steps 1, goroutines 1
+	// ended: normal
+	//
+	// [main]
+	//   +T  ▸ app.Run (T)
+	//   +T    chan.make stopCh (closed by app.Run)
+	//   +T    chan.close stopCh
+	//
+	// [goroutine 2: waiter] started by app.Run, +T → +T
+	//   +T  chan.wait stopCh
+	//   +T  chan.recv stopCh
+	//   +T  log: Stopped waiting
+	//
+	// still open at the end: nothing
+}
+
+func TestMermaidDrawsTheHandOff(t *testing.T) {
+	b, err := record(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := view.Read(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := view.Mermaid(&out, tr, view.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"sequenceDiagram\n", "participant main\n", "participant g1 as waiter\n",
+		"main->>g1: go\n", "Note over main: make stopCh\n", "Note over g1: wait on stopCh\n",
+		"main-->>g1: stopCh closed\n", "Note over g1: Stopped waiting\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("diagram lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestChapterKeepsOnlyItsSteps(t *testing.T) {
+	b, err := record(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := view.Read(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	view.Text(&out, tr, view.Options{Chapter: "runserver"})
+	if strings.Contains(out.String(), "app.Run") || strings.Contains(out.String(), "waiter") {
+		t.Errorf("--chapter runserver shows another chapter's spans:\n%s", out.String())
+	}
+}
+
+func TestReadRefusesWhatIsNotATrace(t *testing.T) {
+	good, err := record(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, input, want string
+	}{
+		{"empty", "", "no spans: the file is empty"},
+		{"blank", " \n\t\n", "no spans: the file is empty"},
+		{"truncated", string(good[:len(good)/2]), "truncated: object"},
+		{"not JSON", "hello, world", "not a trace file: invalid JSON at byte 1"},
+		{"binary", "\x00\x01\x02\xff", "not a trace file: invalid JSON at byte 1"},
+		{"an array", "[1,2]", "object 1 is not a span: json: cannot unmarshal array"},
+		{"an empty object", "{}", "object 1 is not a span: it has no Name, SpanContext.SpanID or StartTime"},
+		{"a name only", `{"Name":"x"}`, "object 1 is not a span: it has no Name"},
+		{"wrong types", `{"Name":1}`, "object 1 is not a span: json: cannot unmarshal number"},
+		{"junk after spans", string(good) + "}", "not a trace file: invalid JSON at byte"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := view.Read(strings.NewReader(tt.input))
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("Read = %v; want an error starting %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadAcceptsPrettyPrintedTraces(t *testing.T) {
+	good, err := record(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pretty bytes.Buffer
+	for _, line := range bytes.Split(bytes.TrimSpace(good), []byte("\n")) {
+		if err := json.Indent(&pretty, line, "", "\t"); err != nil {
+			t.Fatal(err)
+		}
+		pretty.WriteByte('\n')
+	}
+	a, err := view.Read(bytes.NewReader(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := view.Read(&pretty)
+	if err != nil {
+		t.Fatalf("pretty-printed: %v", err)
+	}
+	if len(a.Spans) != len(b.Spans) || len(a.Lanes) != len(b.Lanes) {
+		t.Errorf("pretty-printed trace read as %d spans, %d lanes; want %d, %d", len(b.Spans), len(b.Lanes), len(a.Spans), len(a.Lanes))
+	}
+}
