@@ -2,11 +2,13 @@ package view
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/kubewalk/kubewalk/trace"
@@ -16,7 +18,7 @@ import (
 // the main lane and one lane per goroutine span.
 type Trace struct {
 	Spans   []*Span // by start time
-	Lanes   []*Lane // the main lane first, then goroutines in start order
+	Lanes   []*Lane // the main lane first, then goroutines in the order they were started
 	Summary *Span   // the walkthrough.summary span, or nil
 	Start   time.Time
 	End     time.Time
@@ -180,6 +182,11 @@ func (t *Trace) link() error {
 			t.Summary = s
 		}
 	}
+	// Goroutines in the order their go statements ran (goroutine.seq),
+	// which does not depend on the scheduler as their start times do.
+	slices.SortStableFunc(t.Lanes[1:], func(a, b *Lane) int {
+		return cmp.Compare(seq(a.Span), seq(b.Span))
+	})
 	if err := checkAcyclic(t.Spans); err != nil {
 		return err
 	}
@@ -209,6 +216,11 @@ func checkAcyclic(spans []*Span) error {
 		}
 	}
 	return nil
+}
+
+func seq(s *Span) int {
+	n, _ := strconv.Atoi(s.Attrs[trace.GoroutineIDKey])
+	return n
 }
 
 // laneOf returns, and remembers, the lane of s: its own if it is a
