@@ -77,7 +77,7 @@ func RunServer(ctx context.Context, server *http.Server, ln net.Listener, networ
 
 	trace.Go(ctx, "RunServer: serve", func(ctx context.Context) {
 		defer utilruntime.HandleCrash()
-		if server.BaseContext == nil { // ours: requests carry the kit, as children of this goroutine
+		if server.BaseContext == nil { // ours: requests carry the trace kit
 			server.BaseContext = func(net.Listener) context.Context { return ctx }
 		}
 
