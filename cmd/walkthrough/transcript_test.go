@@ -36,6 +36,9 @@ func TestBookTranscripts(t *testing.T) {
 	for chapter, steps := range chapterSteps {
 		got[chapter+".txt"] = mainGoroutineLines(normalize(out.stderr), steps)
 	}
+	t.Setenv("KUBE_API_VERSIONS", "v1")
+	_, out = runTour(t)
+	got["kubeapiversions.txt"] = mainGoroutineLines(normalize(out.stderr), []string{"app.Run"})
 	for name, text := range got {
 		path := filepath.Join("..", "..", "docs", "transcripts", name)
 		if *update {
