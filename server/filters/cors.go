@@ -54,15 +54,15 @@ func WithCORS(handler http.Handler, allowedOriginPatterns, allowedMethods, allow
 	})
 }
 
-// CompileOrigins compiles the patterns of --cors-allowed-origins. Its
-// error reads as upstream's fatal log line.
+// CompileOrigins compiles the patterns of --cors-allowed-origins, or
+// returns an error naming the first pattern that is not a regular
+// expression (upstream logs a fatal error instead).
 func CompileOrigins(patterns []string) ([]*regexp.Regexp, error) {
 	res := make([]*regexp.Regexp, 0, len(patterns))
 	for _, p := range patterns {
 		re, err := regexp.Compile(p)
 		if err != nil {
-			return nil, fmt.Errorf("Invalid CORS allowed origin, --cors-allowed-origins flag was set to %v - %v",
-				strings.Join(patterns, ","), err)
+			return nil, fmt.Errorf("invalid CORS allowed origin %q: %v", p, err)
 		}
 		res = append(res, re)
 	}

@@ -72,8 +72,7 @@ func TestWithCORSOff(t *testing.T) {
 }
 
 func TestCORSBadPattern(t *testing.T) {
-	want := "Invalid CORS allowed origin, --cors-allowed-origins flag was set to a,( - " +
-		"error parsing regexp: missing closing ): `(`"
+	want := "invalid CORS allowed origin \"(\": error parsing regexp: missing closing ): `(`"
 	if _, err := filters.CompileOrigins([]string{"a", "("}); err == nil || err.Error() != want {
 		t.Errorf("CompileOrigins(a, () = %v; want %q", err, want)
 	}

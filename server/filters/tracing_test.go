@@ -53,7 +53,7 @@ func TestWithTracing(t *testing.T) {
 			var status string
 			for _, a := range span.Attributes {
 				if a.Key == "http.response.status_code" {
-					status = a.Value.Emit()
+					status = a.Value.String()
 				}
 			}
 			if status != tc.status || (span.Status.Code == codes.Error) != tc.err {
