@@ -83,7 +83,8 @@ const noParent = "0000000000000000"
 // is not a stream of JSON objects, on an object that is not a span, and on
 // a stream cut off in the middle of an object.
 func Read(r io.Reader) (*Trace, error) {
-	dec := json.NewDecoder(r)
+	cr := &countingReader{r: r}
+	dec := json.NewDecoder(cr)
 	t := &Trace{}
 	for n := 1; ; n++ {
 		var s span
@@ -92,7 +93,7 @@ func Read(r io.Reader) (*Trace, error) {
 			break
 		}
 		if err != nil {
-			return nil, decodeError(n, dec.InputOffset(), err)
+			return nil, decodeError(n, cr.n, err)
 		}
 		if s.Name == "" || s.SpanContext.SpanID == "" || s.StartTime.IsZero() {
 			return nil, fmt.Errorf("object %d is not a span: it has no Name, SpanContext.SpanID or StartTime", n)
@@ -108,9 +109,9 @@ func Read(r io.Reader) (*Trace, error) {
 	return t, nil
 }
 
-func decodeError(n int, offset int64, err error) error {
+func decodeError(n int, size int64, err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("truncated: object %d ends early, at byte %d", n, offset)
+		return fmt.Errorf("truncated: the file ends (after %d bytes) in the middle of object %d", size, n)
 	}
 	var syntax *json.SyntaxError
 	if errors.As(err, &syntax) {
@@ -233,4 +234,16 @@ func laneOf(s *Span, main *Lane) *Lane {
 		}
 	}
 	return s.Lane
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -137,7 +137,7 @@ func TestReadRefusesWhatIsNotATrace(t *testing.T) {
 	}{
 		{"empty", "", "no spans: the file is empty"},
 		{"blank", " \n\t\n", "no spans: the file is empty"},
-		{"truncated", string(good[:len(good)/2]), "truncated: object"},
+		{"truncated", string(good[:len(good)/2]), "truncated: the file ends"},
 		{"not JSON", "hello, world", "not a trace file: invalid JSON at byte 1"},
 		{"binary", "\x00\x01\x02\xff", "not a trace file: invalid JSON at byte 1"},
 		{"an array", "[1,2]", "object 1 is not a span: json: cannot unmarshal array"},
