@@ -51,7 +51,7 @@ func TestRun(t *testing.T) {
 		{"missing", []string{missing}, 1, "",
 			"traceview: " + missing + ": no such file (run go run ./cmd/walkthrough first, or name a trace file)\n"},
 		{"empty", []string{write(t, "")}, 1, "", "no spans: the file is empty\n"},
-		{"truncated", []string{write(t, `{"Name":"x",`)}, 1, "", "truncated: the file ends (after 11 bytes) in the middle of object 1"},
+		{"truncated", []string{write(t, `{"Name":"x",`)}, 1, "", "truncated: the file ends (after 12 bytes) in the middle of object 1"},
 		{"not a trace", []string{write(t, `{"hello":"world"}`)}, 1, "", "object 1 is not a span"},
 		{"bad format", []string{"--format", "svg", good}, 2, "", "--format svg"},
 		{"unknown flag", []string{"--colour", good}, 2, "", "unknown flag: --colour"},
