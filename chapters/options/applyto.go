@@ -8,16 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/kubewalk/kubewalk/chapters/nonblockingrun"
 	"github.com/kubewalk/kubewalk/server"
-	"github.com/kubewalk/kubewalk/server/authentication/authenticator"
-	"github.com/kubewalk/kubewalk/server/authentication/request/anonymous"
-	"github.com/kubewalk/kubewalk/server/authentication/request/union"
-	"github.com/kubewalk/kubewalk/server/authorization/authorizer"
-	"github.com/kubewalk/kubewalk/server/authorization/authorizerfactory"
-	authzunion "github.com/kubewalk/kubewalk/server/authorization/union"
 	"github.com/kubewalk/kubewalk/server/cert"
 	"github.com/kubewalk/kubewalk/trace"
 )
@@ -129,36 +122,6 @@ func (s *SecureServingOptions) MaybeDefaultWithSelfSignedCerts(ctx context.Conte
 		return fmt.Errorf("unable to write self signed cert: %v", err)
 	}
 	trace.Log(ctx).Info().Msgf("Generated self-signed cert (%s, %s)", s.ServerCert.CertFile, s.ServerCert.KeyFile)
-	return nil
-}
-
-// ApplyTo sets the authenticator of the secure port: anonymous requests
-// become system:anonymous when --anonymous-auth is on; otherwise every
-// request is refused (401), since no other authenticator exists yet.
-func (s *BuiltInAuthenticationOptions) ApplyTo(c *server.Config) error {
-	var authenticators []authenticator.Request
-	if s.Anonymous {
-		authenticators = append(authenticators, anonymous.NewAuthenticator())
-	}
-	c.Authenticator = union.New(authenticators...)
-	return nil
-}
-
-// ApplyTo sets the authorizer of the secure port: the --authorization-mode
-// modes asked in order, the first to allow a request deciding.
-func (s *BuiltInAuthorizationOptions) ApplyTo(c *server.Config) error {
-	var authorizers []authorizer.Authorizer
-	for _, mode := range strings.Split(s.Mode, ",") {
-		switch mode {
-		case "AlwaysAllow":
-			authorizers = append(authorizers, authorizerfactory.NewAlwaysAllowAuthorizer())
-		case "AlwaysDeny":
-			authorizers = append(authorizers, authorizerfactory.NewAlwaysDenyAuthorizer())
-		default:
-			return fmt.Errorf("unknown authorization mode %s specified", mode)
-		}
-	}
-	c.Authorizer = authzunion.New(authorizers...)
 	return nil
 }
 

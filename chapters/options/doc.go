@@ -29,4 +29,19 @@
 //     etcd: objects are stored in memory.
 //   - Each flag is annotated with its option group, so --help can list
 //     the flags group by group as modern kube-apiserver does.
+//   - Authentication has --anonymous-auth, --client-ca-file and
+//     --token-auth-file only; authorization has the modes AlwaysAllow,
+//     AlwaysDeny and ABAC (no RBAC, Node or Webhook).
+//   - Validate reads the token, client CA and policy files and checks
+//     that ABAC and --authorization-policy-file come together; upstream
+//     finds these problems later, while building the authenticator and
+//     authorizer, and fails with a single error.
+//   - With --anonymous-auth=false and no authenticator, every request to
+//     the secure port is refused (401); upstream turns authentication off
+//     then, and lets every request through unauthenticated.
+//   - --tls-min-version refuses VersionTLS10 and VersionTLS11, and
+//     --tls-cipher-suites the suites Go considers insecure; upstream
+//     accepts both. A cipher suite list without an AES-128-GCM suite,
+//     which HTTP/2 needs, is a validation error; upstream fails once it
+//     starts serving.
 package options

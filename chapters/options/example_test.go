@@ -52,5 +52,5 @@ func ExampleServerRunOptions_Validate() {
 	// --secure-port 70000: must be between 0 and 65535 (0 turns HTTPS off)
 	// --service-cluster-ip-range 10.0.0.0/8: is too large: at most 20 host bits (a /12 for IPv4)
 	// --apiserver-count 0: must be a positive number
-	// --authorization-mode RBAC: unknown mode; allowed: AlwaysAllow, AlwaysDeny
+	// --authorization-mode RBAC: unknown mode; allowed: AlwaysAllow, AlwaysDeny, ABAC
 }

@@ -196,39 +196,6 @@ func (s *AdmissionOptions) AddFlags(fs *pflag.FlagSet) {
 		"The admission plugins' configuration file.")
 }
 
-// BuiltInAuthenticationOptions configure who a request is from.
-type BuiltInAuthenticationOptions struct {
-	Anonymous bool
-}
-
-// NewBuiltInAuthenticationOptions returns upstream's default: anonymous
-// requests allowed.
-func NewBuiltInAuthenticationOptions() *BuiltInAuthenticationOptions {
-	return &BuiltInAuthenticationOptions{Anonymous: true}
-}
-
-// AddFlags adds the authentication flags to fs.
-func (s *BuiltInAuthenticationOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.BoolVar(&s.Anonymous, "anonymous-auth", s.Anonymous,
-		"Treat requests no authenticator recognises as the user system:anonymous instead of rejecting them.")
-}
-
-// BuiltInAuthorizationOptions configure what a user may do.
-type BuiltInAuthorizationOptions struct {
-	Mode string
-}
-
-// NewBuiltInAuthorizationOptions returns upstream's default: AlwaysAllow.
-func NewBuiltInAuthorizationOptions() *BuiltInAuthorizationOptions {
-	return &BuiltInAuthorizationOptions{Mode: "AlwaysAllow"}
-}
-
-// AddFlags adds the authorization flags to fs.
-func (s *BuiltInAuthorizationOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&s.Mode, "authorization-mode", s.Mode,
-		"Authorizers, comma-separated, asked in order: AlwaysAllow, AlwaysDeny.")
-}
-
 // CloudProviderOptions name the cloud provider.
 type CloudProviderOptions struct {
 	CloudProvider   string

@@ -62,7 +62,10 @@ func TestValidate(t *testing.T) {
 		{"tls version", []string{"--tls-min-version=VersionTLS10"},
 			[]string{"--tls-min-version VersionTLS10: must be VersionTLS12 or VersionTLS13"}},
 		{"cipher suite", []string{"--tls-cipher-suites=TLS_RSA_WITH_RC4_128_SHA"},
-			[]string{"--tls-cipher-suites TLS_RSA_WITH_RC4_128_SHA: unknown or insecure cipher suite; allowed: TLS_"}},
+			[]string{"--tls-cipher-suites TLS_RSA_WITH_RC4_128_SHA: insecure cipher suite, which upstream accepts and the walkthrough does not; allowed: TLS_"}},
+		{"unknown cipher suite", []string{"--tls-cipher-suites=TLS_FAST"},
+			[]string{"--tls-cipher-suites TLS_FAST: unknown cipher suite; allowed: TLS_"}},
+		{"upstream's old chacha name", []string{"--tls-cipher-suites=TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}, nil},
 		{"good cipher suite", []string{"--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}, nil},
 		{"duplicate mode", []string{"--authorization-mode=AlwaysDeny,AlwaysDeny"},
 			[]string{"--authorization-mode AlwaysDeny,AlwaysDeny: names AlwaysDeny twice"}},
@@ -77,7 +80,7 @@ func TestValidate(t *testing.T) {
 		{"cert files missing", []string{"--tls-cert-file=/nonexistent/a.crt", "--tls-private-key-file=/nonexistent/a.key"},
 			[]string{"--tls-cert-file /nonexistent/a.crt with --tls-private-key-file /nonexistent/a.key: must be a readable PEM certificate and its private key: open /nonexistent/a.crt: no such file or directory"}},
 		{"empty mode", []string{"--authorization-mode="},
-			[]string{"--authorization-mode : names an empty mode; allowed: AlwaysAllow, AlwaysDeny"}},
+			[]string{"--authorization-mode : names an empty mode; allowed: AlwaysAllow, AlwaysDeny, ABAC"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -7,10 +7,6 @@ import (
 	"strings"
 )
 
-// AuthorizationModes are the --authorization-mode values the walkthrough
-// knows, in upstream's spelling.
-var AuthorizationModes = []string{"AlwaysAllow", "AlwaysDeny"}
-
 // Fault is a --break value and what it shows.
 type Fault struct{ Name, Shows string }
 
@@ -56,6 +52,7 @@ func (s *ServerRunOptions) Validate() []error {
 		add("apiserver-count", s.MasterCount, "must be a positive number")
 	}
 	s.validateServingCert(add)
+	s.validateAuthentication(add)
 	s.validateAuthorization(add)
 	// --8<-- [end:validate]
 	if s.Break != "" && !slices.ContainsFunc(Breaks, func(f Fault) bool { return f.Name == s.Break }) {
@@ -115,25 +112,67 @@ func (s *ServerRunOptions) validateServingCert(add addFunc) {
 	}
 	if v := s.SecureServing.MinTLSVersion; v != "" {
 		if _, ok := TLSVersions[v]; !ok {
-			add("tls-min-version", v, "must be VersionTLS12 or VersionTLS13")
+			add("tls-min-version", v, "must be VersionTLS12 or VersionTLS13: the walkthrough keeps TLS 1.2 as the floor "+
+				"(upstream also accepts VersionTLS10 and VersionTLS11)")
 		}
 	}
-	for _, name := range s.SecureServing.CipherSuites {
-		if _, err := CipherSuite(name); err != nil {
+	s.validateCipherSuites(add)
+}
+
+// http2CipherSuites are the TLS 1.2 suites of which HTTP/2 needs at least
+// one in a cipher suite list (RFC 7540, section 9.2.2).
+var http2CipherSuites = []uint16{
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+}
+
+func (s *ServerRunOptions) validateCipherSuites(add addFunc) {
+	names := s.SecureServing.CipherSuites
+	http2OK := len(names) == 0 || s.SecureServing.MinTLSVersion == "VersionTLS13"
+	for _, name := range names {
+		id, err := CipherSuite(name)
+		if err != nil {
 			add("tls-cipher-suites", name, err.Error())
+			http2OK = true // one problem at a time
 		}
+		http2OK = http2OK || slices.Contains(http2CipherSuites, id)
+	}
+	// Without this check the server would fail only once serving:
+	// net/http refuses such a list when it sets up HTTP/2.
+	if !http2OK {
+		add("tls-cipher-suites", strings.Join(names, ","),
+			"must include TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, which HTTP/2 requires")
 	}
 }
 
-// CipherSuite returns the ID of the cipher suite Go calls name. Only
-// suites Go considers secure are accepted.
+// cipherSuiteAliases are the names upstream's --tls-cipher-suites
+// accepted for the ChaCha20 suites before Go added _SHA256 to them; it
+// still accepts both.
+var cipherSuiteAliases = map[string]uint16{
+	"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305":   tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305": tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+}
+
+// CipherSuite returns the ID of the cipher suite upstream's
+// --tls-cipher-suites calls name: Go's name for it, or one of two older
+// ChaCha20 names. Only suites Go considers secure are accepted; upstream
+// also accepts the insecure ones.
 func CipherSuite(name string) (uint16, error) {
 	for _, c := range tls.CipherSuites() {
 		if c.Name == name {
 			return c.ID, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown or insecure cipher suite; allowed: %s", strings.Join(cipherSuiteNames(), ", "))
+	if id, ok := cipherSuiteAliases[name]; ok {
+		return id, nil
+	}
+	allowed := "allowed: " + strings.Join(cipherSuiteNames(), ", ")
+	for _, c := range tls.InsecureCipherSuites() {
+		if c.Name == name {
+			return 0, fmt.Errorf("insecure cipher suite, which upstream accepts and the walkthrough does not; %s", allowed)
+		}
+	}
+	return 0, fmt.Errorf("unknown cipher suite; %s", allowed)
 }
 
 func cipherSuiteNames() []string {
@@ -142,21 +181,4 @@ func cipherSuiteNames() []string {
 		names = append(names, c.Name)
 	}
 	return names
-}
-
-func (s *ServerRunOptions) validateAuthorization(add addFunc) {
-	modes := strings.Split(s.Authorization.Mode, ",")
-	allowed := "allowed: " + strings.Join(AuthorizationModes, ", ")
-	seen := map[string]bool{}
-	for _, m := range modes {
-		switch {
-		case m == "":
-			add("authorization-mode", s.Authorization.Mode, "names an empty mode; "+allowed)
-		case !slices.Contains(AuthorizationModes, m):
-			add("authorization-mode", m, "unknown mode; "+allowed)
-		case seen[m]:
-			add("authorization-mode", s.Authorization.Mode, "names "+m+" twice")
-		}
-		seen[m] = true
-	}
 }
