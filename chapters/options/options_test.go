@@ -79,6 +79,8 @@ func TestValidate(t *testing.T) {
 		{"ipv6 loopback", []string{"--insecure-bind-address=::1"}, nil},
 		{"cert files missing", []string{"--tls-cert-file=/nonexistent/a.crt", "--tls-private-key-file=/nonexistent/a.key"},
 			[]string{"--tls-cert-file /nonexistent/a.crt with --tls-private-key-file /nonexistent/a.key: must be a readable PEM certificate and its private key: open /nonexistent/a.crt: no such file or directory"}},
+		{"cors and limits", []string{"--cors-allowed-origins=example.com,(", "--max-requests-inflight=-1", "--max-mutating-requests-inflight=-2"},
+			[]string{"--cors-allowed-origins (: must be a regular expression", "--max-requests-inflight -1: must be 0 or more", "--max-mutating-requests-inflight -2: must be 0 or more"}},
 		{"empty mode", []string{"--authorization-mode="},
 			[]string{"--authorization-mode : names an empty mode; allowed: AlwaysAllow, AlwaysDeny, ABAC"}},
 	}

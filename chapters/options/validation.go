@@ -3,6 +3,7 @@ package options
 import (
 	"crypto/tls"
 	"fmt"
+	"github.com/kubewalk/kubewalk/server/filters"
 	"slices"
 	"strings"
 )
@@ -46,6 +47,7 @@ func (s *ServerRunOptions) Validate() []error {
 	validPort("secure-port", s.SecureServing.BindPort, "HTTPS")
 	validPort("insecure-port", s.InsecureServing.BindPort, "plain HTTP")
 	s.validateInsecureBind(add)
+	s.validateGeneric(add)
 	s.validateClusterIPRange(add)
 	s.validateServiceNodePort(add)
 	if s.MasterCount <= 0 {
@@ -62,6 +64,26 @@ func (s *ServerRunOptions) Validate() []error {
 }
 
 type addFunc func(flag string, value any, allowed string)
+
+// validateGeneric checks the generic server options that would otherwise
+// fail only when the handler chain is built (a CORS pattern) or serves (a
+// negative limit).
+func (s *ServerRunOptions) validateGeneric(add addFunc) {
+	g := s.GenericServerRunOptions
+	for _, pattern := range g.CorsAllowedOriginList {
+		if _, err := filters.CompileOrigins([]string{pattern}); err != nil {
+			add("cors-allowed-origins", pattern, "must be a regular expression: "+err.Error())
+		}
+	}
+	notNegative := func(flag string, n int, zero string) {
+		if n < 0 {
+			add(flag, n, "must be 0 or more (0 "+zero+")")
+		}
+	}
+	notNegative("max-requests-inflight", g.MaxRequestsInFlight, "means no limit")
+	notNegative("max-mutating-requests-inflight", g.MaxMutatingRequestsInFlight, "means no limit")
+	notNegative("min-request-timeout", g.MinRequestTimeout, "lets watches be cut at once")
+}
 
 // validateInsecureBind refuses to expose the insecure port beyond this
 // host unless asked to: every request on it acts as system:masters.
