@@ -3,9 +3,10 @@ package options
 import (
 	"crypto/tls"
 	"fmt"
-	"github.com/kubewalk/kubewalk/server/filters"
 	"slices"
 	"strings"
+
+	"github.com/kubewalk/kubewalk/server/filters"
 )
 
 // Fault is a --break value and what it shows.
