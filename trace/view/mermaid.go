@@ -72,7 +72,7 @@ func mermaidLine(e entry, ids map[*Lane]string, closedIn map[string]string) stri
 		return fmt.Sprintf("Note over %s: %s", here, clean(s.Name))
 	}
 	a := e.event.Attrs
-	name := a[trace.ChanNameKey]
+	name := clean(a[trace.ChanNameKey])
 	switch e.event.Name {
 	case trace.EventChanMake:
 		return fmt.Sprintf("Note over %s: make %s", here, name)
@@ -98,11 +98,12 @@ func mermaidLine(e entry, ids map[*Lane]string, closedIn map[string]string) stri
 
 var (
 	port   = regexp.MustCompile(`:\d+\b`)
-	unsafe = strings.NewReplacer(";", ",", "#", "", ":", " -", "\n", " ")
+	unsafe = strings.NewReplacer(";", ",", "#", "", ":", " -", "<", "‹", ">", "›", "\n", " ", "\r", " ")
 )
 
 // clean makes text safe in a Mermaid 8.13 message or label: no ';' or '#'
-// (statement separator, entity), no ':' (message separator), no ports.
+// (statement separator, entity), no ':' (message separator), no '<' or
+// '>' (HTML), no line breaks, no ports.
 func clean(s string) string {
 	if strings.IndexByte(s, ':') >= 0 {
 		s = port.ReplaceAllString(s, "")

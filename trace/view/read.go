@@ -117,6 +117,13 @@ func decodeError(n int, size int64, err error) error {
 	if errors.As(err, &syntax) {
 		return fmt.Errorf("not a trace file: invalid JSON at byte %d: %v", syntax.Offset, err)
 	}
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		if typ.Field == "" {
+			return fmt.Errorf("object %d is not a span: it is a JSON %s, not an object", n, typ.Value)
+		}
+		return fmt.Errorf("object %d is not a span: its %s is a JSON %s", n, typ.Field, typ.Value)
+	}
 	return fmt.Errorf("object %d is not a span: %v", n, err)
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/kubewalk/kubewalk/trace"
 )
@@ -22,9 +23,9 @@ func Text(w io.Writer, t *Trace, o Options) error {
 		if !ok {
 			continue
 		}
-		fmt.Fprintf(bw, "\n%s\n", t.laneTitle(l))
+		fmt.Fprintf(bw, "\n%s\n", printable(t.laneTitle(l)))
 		for _, e := range es {
-			fmt.Fprintf(bw, "  %9s  %s\n", t.rel(e.time), describe(e))
+			fmt.Fprintf(bw, "  %9s  %s\n", t.rel(e.time), printable(describe(e)))
 		}
 	}
 	t.stillOpen(bw)
@@ -57,6 +58,9 @@ func (t *Trace) laneTitle(l *Lane) string {
 		title += " started by " + g.Parent.Name
 	}
 	title += fmt.Sprintf(", %s → %s", t.rel(g.Start), t.rel(g.End))
+	if g.End.Before(g.Start) {
+		title = strings.TrimSuffix(title, t.rel(g.End)) + "(no end time)"
+	}
 	if g.Failed {
 		title += ", panicked"
 	}
@@ -71,7 +75,7 @@ func describe(e entry) string {
 		if s.Kind() == trace.KindRequest {
 			return fmt.Sprintf("%s%s → %s", indent, s.Name, s.Attrs["http.response.status_code"])
 		}
-		text := fmt.Sprintf("%s▸ %s (%s)", indent, s.Name, ms(s.End.Sub(s.Start)))
+		text := fmt.Sprintf("%s▸ %s (%s)", indent, s.Name, duration(s))
 		if s.Failed {
 			text += " error: " + s.Status
 		}
@@ -116,6 +120,25 @@ func (t *Trace) stillOpen(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nstill open at the end:")
 	fmt.Fprintln(w, strings.Join(open, "\n"))
+}
+
+// duration is how long s took, or says it has no end time.
+func duration(s *Span) string {
+	if s.End.Before(s.Start) {
+		return "no end time"
+	}
+	return ms(s.End.Sub(s.Start))
+}
+
+// printable replaces control characters, such as terminal escapes a
+// damaged or hostile file could carry, with U+FFFD.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
 }
 
 // rel is t's offset from the trace's start, e.g. +1.204ms.

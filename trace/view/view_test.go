@@ -140,10 +140,10 @@ func TestReadRefusesWhatIsNotATrace(t *testing.T) {
 		{"truncated", string(good[:len(good)/2]), "truncated: the file ends"},
 		{"not JSON", "hello, world", "not a trace file: invalid JSON at byte 1"},
 		{"binary", "\x00\x01\x02\xff", "not a trace file: invalid JSON at byte 1"},
-		{"an array", "[1,2]", "object 1 is not a span: json: cannot unmarshal array"},
+		{"an array", "[1,2]", "object 1 is not a span: it is a JSON array, not an object"},
 		{"an empty object", "{}", "object 1 is not a span: it has no Name, SpanContext.SpanID or StartTime"},
 		{"a name only", `{"Name":"x"}`, "object 1 is not a span: it has no Name"},
-		{"wrong types", `{"Name":1}`, "object 1 is not a span: json: cannot unmarshal number"},
+		{"wrong types", `{"Name":1}`, "object 1 is not a span: its Name is a JSON number"},
 		{"junk after spans", string(good) + "}", "not a trace file: invalid JSON at byte"},
 	}
 	for _, tt := range tests {
@@ -178,5 +178,25 @@ func TestReadAcceptsPrettyPrintedTraces(t *testing.T) {
 	}
 	if len(a.Spans) != len(b.Spans) || len(a.Lanes) != len(b.Lanes) {
 		t.Errorf("pretty-printed trace read as %d spans, %d lanes; want %d, %d", len(b.Spans), len(b.Lanes), len(a.Spans), len(a.Lanes))
+	}
+}
+
+// A damaged or hostile file must not reach the terminal or the diagram
+// with control characters, HTML or Mermaid syntax in its names.
+func TestRenderingEscapesWhatNamesCarry(t *testing.T) {
+	input := `{"Name":"evil\u001b[31m","SpanContext":{"SpanID":"01"},"StartTime":"2026-01-01T00:00:00Z",` +
+		`"Events":[{"Name":"chan.make","Time":"2026-01-01T00:00:00Z","Attributes":[{"Key":"chan.name","Value":{"Type":"STRING","Value":"a;b<b>#x"}}]}]}`
+	tr, err := view.Read(strings.NewReader(input))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, diagram strings.Builder
+	view.Text(&text, tr, view.Options{})
+	view.Mermaid(&diagram, tr, view.Options{})
+	if strings.ContainsRune(text.String(), '\x1b') || !strings.Contains(text.String(), "no end time") {
+		t.Errorf("text passes a control character through, or shows a negative duration:\n%q", text.String())
+	}
+	if !strings.Contains(diagram.String(), "Note over main: make a,b‹b›x\n") {
+		t.Errorf("diagram does not neutralise ; < > #:\n%s", diagram.String())
 	}
 }
