@@ -44,13 +44,19 @@ func Mermaid(w io.Writer, t *Trace, o Options) error {
 	return bw.Flush()
 }
 
-// merged returns the entries of every lane, and a pseudo-entry for each
-// goroutine start, in time order.
+// merged returns the entries of every lane, and an entry for each go
+// statement, in time order.
 func (t *Trace) merged(lanes map[*Lane][]entry) []entry {
 	var all []entry
 	for l, es := range lanes {
-		if l.Span != nil {
-			all = append(all, entry{time: l.Span.Start, span: l.Span})
+		if g := l.Span; g != nil {
+			// The go statement ran inside the step that started g, though
+			// g may first run after that step returned.
+			at := g.Start
+			if g.Parent != nil && g.Parent.End.Before(at) {
+				at = g.Parent.End
+			}
+			all = append(all, entry{time: at, span: g})
 		}
 		all = append(all, es...)
 	}
