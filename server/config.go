@@ -52,6 +52,9 @@ type Config struct {
 	EnableDiscovery bool
 	// EnableProfiling serves Go's profiler at /debug/pprof/.
 	EnableProfiling bool
+	// EnableSlowRequests serves /debug/walkthrough/sleep, a request that
+	// takes as long as it is asked to (ours, for --break=slow-request).
+	EnableSlowRequests bool
 	// Version, when not nil, is served at /version.
 	Version *version.Info
 
@@ -173,8 +176,9 @@ func NewRequestInfoResolver(c *Config) *request.RequestInfoFactory {
 
 // New returns a server named name that serves the groups later installed
 // on it and hands every other request to delegationTarget. It installs
-// the index at / (EnableIndex), /debug/pprof/ (EnableProfiling), /version
-// (Version) and /apis (EnableDiscovery); /healthz waits for PrepareRun. The delegate's health
+// the index at / (EnableIndex), /debug/pprof/ (EnableProfiling), the
+// walkthrough's /debug/walkthrough (always) and /debug/walkthrough/sleep
+// (EnableSlowRequests), /version (Version) and /apis (EnableDiscovery); /healthz waits for PrepareRun. The delegate's health
 // checks are merged with the Config's, a check of the same name counting
 // once. The server built on EmptyDelegate ends the chain: with
 // EnableIndex its unknown paths are answered 404 with the index.
@@ -217,6 +221,10 @@ func installAPI(s *GenericAPIServer, c *Config) {
 	}
 	if c.EnableProfiling {
 		installProfiling(s.Handler.NonGoRestfulMux)
+	}
+	s.Handler.NonGoRestfulMux.UnlistedHandle("/debug/walkthrough", walkthroughState())
+	if c.EnableSlowRequests {
+		s.Handler.NonGoRestfulMux.UnlistedHandle("/debug/walkthrough/sleep", sleepHandler())
 	}
 	if c.Version != nil {
 		s.Handler.NonGoRestfulMux.Handle("/version", versionHandler(*c.Version))

@@ -264,3 +264,39 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	pool.AppendCertsFromPEM(certPEM)
 	return certificate, pool
 }
+
+func TestDebugWalkthroughServesTheKitsState(t *testing.T) {
+	ctx, _ := kittest.New(t)
+	s := newServer(t, "s", server.EmptyDelegate, func(c *server.Config) { c.EnableSlowRequests = true })
+	ts := httptest.NewUnstartedServer(s.Handler)
+	ts.Config.BaseContext = func(net.Listener) context.Context { return ctx }
+	ts.Start()
+	defer ts.Close()
+
+	resp, err := http.Get(ts.URL + "/debug/walkthrough")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state struct {
+		Steps             int `json:"steps"`
+		GoroutinesStarted int `json:"goroutinesStarted"`
+		Open              []struct{ Kind, Name string }
+	}
+	err = json.NewDecoder(resp.Body).Decode(&state)
+	resp.Body.Close()
+	// The request itself runs in the timeout filter's goroutine: it is open.
+	if err != nil || state.GoroutinesStarted != 1 || len(state.Open) != 1 || state.Open[0].Kind != "goroutine" {
+		t.Errorf("GET /debug/walkthrough = %+v, %v; want the request's own goroutine open", state, err)
+	}
+
+	for query, want := range map[string]int{"?for=1ms": http.StatusOK, "?for=1h": http.StatusBadRequest, "?for=x": http.StatusBadRequest} {
+		resp, err := http.Get(ts.URL + "/debug/walkthrough/sleep" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET sleep%s = %d; want %d", query, resp.StatusCode, want)
+		}
+	}
+}

@@ -183,6 +183,7 @@ func buildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*serv
 	)
 	kubeVersion := Version
 	genericConfig.Version = &kubeVersion
+	genericConfig.EnableSlowRequests = s.Break == "slow-request"
 	if err := s.Authorization.ApplyTo(genericConfig); err != nil {
 		return nil, nil, err
 	}
@@ -190,6 +191,7 @@ func buildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*serv
 
 	if insecureServingInfo != nil {
 		insecureServingInfo.BreakListener = s.Break == "listener"
+		insecureServingInfo.BreakBind = s.Break == "insecure-bind"
 	}
 	trace.Log(ctx).Info().
 		Strs("etcdServers", s.Etcd.ServerList).

@@ -2,6 +2,7 @@ package delegation
 
 import (
 	"context"
+	"errors"
 
 	"github.com/kubewalk/kubewalk/chapters/options"
 	"github.com/kubewalk/kubewalk/server"
@@ -28,6 +29,8 @@ var (
 // APIExtensionsConfig configures the apiextensions server.
 type APIExtensionsConfig struct {
 	GenericConfig *server.Config
+	// Break makes CreateAPIExtensionsServer fail (--break=apiextensions).
+	Break bool
 }
 
 // CustomResourceDefinitions is the apiextensions server: it serves
@@ -47,7 +50,7 @@ func CreateAPIExtensionsConfig(ctx context.Context, kubeAPIServerConfig server.C
 	defer end(&err)
 
 	genericConfig := kubeAPIServerConfig
-	return &APIExtensionsConfig{GenericConfig: &genericConfig}, nil
+	return &APIExtensionsConfig{GenericConfig: &genericConfig, Break: commandOptions.Break == "apiextensions"}, nil
 }
 
 // CreateAPIExtensionsServer builds the apiextensions server on delegate,
@@ -57,6 +60,9 @@ func CreateAPIExtensionsServer(ctx context.Context, apiextensionsConfig *APIExte
 	ctx, end := trace.Step(ctx, upstreamCreateAPIExtensionsServer)
 	defer end(&err)
 
+	if apiextensionsConfig.Break {
+		return nil, errors.New("--break=apiextensions: the apiextensions server could not be built")
+	}
 	// --8<-- [start:apiextensions]
 	genericServer, err := apiextensionsConfig.GenericConfig.Complete().New("apiextensions-apiserver", delegateAPIServer)
 	if err != nil {

@@ -47,6 +47,9 @@ type InsecureServingInfo struct {
 	// BreakListener closes the insecure server as soon as it serves,
 	// while stopCh is still open (--break=listener).
 	BreakListener bool
+	// BreakBind makes serveInsecurely fail as a bind would, before
+	// anything listens (--break=insecure-bind).
+	BreakBind bool
 }
 
 // BuildInsecureHandlerChain wraps apiHandler, the outermost server's

@@ -2,6 +2,7 @@ package nonblockingrun
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/kubewalk/kubewalk/server"
@@ -59,6 +60,9 @@ func serveInsecurely(ctx context.Context, insecureServingInfo *InsecureServingIn
 		MaxHeaderBytes: 1 << 20,
 	}
 	trace.Log(ctx).Info().Msgf("Serving insecurely on %s", insecureServingInfo.BindAddress)
+	if insecureServingInfo.BreakBind {
+		return errBind(ctx, insecureServingInfo)
+	}
 	_, err = server.RunServer(ctx, insecureServer, insecureServingInfo.Listener, insecureServingInfo.BindNetwork, stopCh)
 	// --8<-- [end:serveinsecurely]
 	if err == nil && insecureServingInfo.BreakListener {
@@ -75,4 +79,17 @@ func breakListener(ctx context.Context, insecureServer *http.Server) {
 		Str("note", "Serve will return while stopCh is open, so RunServer's serve goroutine panics.").
 		Msg("--break=listener: closing the insecure listener")
 	insecureServer.Close()
+}
+
+// errBind is the error --break=insecure-bind makes serveInsecurely return
+// in place of RunServer's: the port was never bound, and NonBlockingRun
+// must clean up what it made.
+func errBind(ctx context.Context, info *InsecureServingInfo) error {
+	trace.Log(ctx).Warn().
+		Str(trace.LogNoteKey, "NonBlockingRun closes internalStopCh before returning, so nothing waits on it forever.").
+		Msg("--break=insecure-bind: failing as if the port were in use")
+	if info.Listener != nil {
+		info.Listener.Close() // a pre-bound listener is not served: release it
+	}
+	return fmt.Errorf("failed to listen on %s: --break=insecure-bind", info.BindAddress)
 }

@@ -9,12 +9,16 @@ import (
 	"github.com/kubewalk/kubewalk/server/filters"
 )
 
-// Fault is a --break value and what it shows.
-type Fault struct{ Name, Shows string }
+// Fault is a --break value: what it breaks, what that shows, and the
+// chapter of the book that explains it.
+type Fault struct{ Name, Shows, Chapter string }
 
-// Breaks are the faults --break can inject.
+// Breaks are the faults --break can inject (--break=help lists them).
 var Breaks = []Fault{
-	{"listener", "close the insecure listener while stopCh is open: RunServer's serve goroutine panics"},
+	{"listener", "the insecure listener closes while stopCh is open: RunServer's serve goroutine panics", "runserver"},
+	{"insecure-bind", "serving the insecure port fails after internalStopCh was made: NonBlockingRun closes it before returning the error", "nonblockingrun"},
+	{"apiextensions", "building the apiextensions server fails: the error travels back through Run and main, and nothing was started", "apiextensions"},
+	{"slow-request", "a request is still running when stopCh closes: closing the listener does not stop it", "runserver"},
 }
 
 func breakList() string {
@@ -58,7 +62,7 @@ func (s *ServerRunOptions) Validate() []error {
 	s.validateAuthentication(add)
 	s.validateAuthorization(add)
 	// --8<-- [end:validate]
-	if s.Break != "" && !slices.ContainsFunc(Breaks, func(f Fault) bool { return f.Name == s.Break }) {
+	if s.Break != "" && s.Break != "help" && !slices.ContainsFunc(Breaks, func(f Fault) bool { return f.Name == s.Break }) {
 		add("break", s.Break, "unknown fault; allowed: "+breakList())
 	}
 	return errs

@@ -121,3 +121,11 @@ func capitalize(s string) string {
 	}
 	return string(s[0]-'a'+'A') + s[1:]
 }
+
+// printBreaks lists the faults --break can inject (--break=help).
+func printBreaks(w io.Writer) {
+	fmt.Fprintf(w, "Faults for --break, each explained in a chapter of the book (docs/<chapter>.md):\n\n")
+	for _, f := range options.Breaks {
+		fmt.Fprintf(w, "  %-14s %s (chapter %s)\n", f.Name, f.Shows, f.Chapter)
+	}
+}

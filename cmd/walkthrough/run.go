@@ -115,6 +115,10 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 		printHelp(stdout, fs)
 		return 0, ""
 	}
+	if s.Break == "help" {
+		printBreaks(stdout)
+		return 0, ""
+	}
 	if errs := append(wf.validate(), s.Validate()...); len(errs) > 0 {
 		for _, e := range errs {
 			fmt.Fprintf(stderr, "walkthrough: %v\n", e)

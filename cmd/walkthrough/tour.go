@@ -8,7 +8,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -89,13 +91,45 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve bool, sig
 			tourGet(ctx, c, base+r.path, note)
 		}
 		c.CloseIdleConnections()
+		var slow <-chan struct{}
+		if s.Break == "slow-request" {
+			slow = startSlowRequest(ctx, c, "http://"+insecure)
+		}
 		trace.Log(ctx).Info().
 			Str(trace.LogNoteKey, "as Ctrl-C would: the signal handler closes stopCh and the cascade begins").
 			Msg("tour done: sending SIGINT")
 		t.stopped.Store(true)
 		signals <- os.Interrupt
+		if slow != nil {
+			<-slow
+		}
 	})
 	return t
+}
+
+// slowRequestTime is how long the --break=slow-request request takes.
+const slowRequestTime = 300 * time.Millisecond
+
+// startSlowRequest starts a request that takes slowRequestTime, in a
+// goroutine whose end the returned channel announces, and returns once
+// the server is handling it: the stop the tour sends next finds it in
+// flight.
+func startSlowRequest(ctx context.Context, c *http.Client, base string) <-chan struct{} {
+	url := base + "/debug/walkthrough/sleep?for=" + slowRequestTime.String()
+	done := trace.Go(ctx, "tour: slow request", func(ctx context.Context) {
+		// Not cancelled when Run returns: main waits for this goroutine, so
+		// the request may finish, where upstream's process would have exited.
+		tourGet(context.WithoutCancel(ctx), c, url, "answered after the listener closed: closing a listener does not end the requests in flight "+
+			"(upstream's process would have exited and cut it off; modern kube-apiserver drains it)")
+	})
+	for range 500 { // until the server's handler goroutine for it runs
+		st, _ := trace.StatsFrom(ctx)
+		if slices.ContainsFunc(st.Open, func(o trace.Open) bool { return strings.Contains(o.Name, "/debug/walkthrough/sleep") }) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return done
 }
 
 // addresses returns the host:port of the insecure and the secure port.

@@ -275,12 +275,15 @@ func runTour(t *testing.T) (*traceFile, outputs) {
 	return readTrace(t, path), outputs{stdout.String(), stderr.String()}
 }
 
+// listen returns a loopback listener on a free port, closed when the test
+// ends if the run did not close it.
 func listen(t *testing.T) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { ln.Close() })
 	return ln
 }
 
@@ -424,4 +427,69 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+func TestBreakHelpListsTheFaults(t *testing.T) {
+	var stdout, stderr syncBuffer
+	code := run(context.Background(), []string{"--break=help", "--trace-file", filepath.Join(t.TempDir(), "t.json")},
+		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
+	for _, f := range []string{"listener", "insecure-bind", "apiextensions", "slow-request"} {
+		if !strings.Contains(stdout.String(), "  "+f+" ") {
+			t.Errorf("--break=help does not list %s:\n%s", f, stdout.String())
+		}
+	}
+	if code != 0 {
+		t.Errorf("exit code %d; want 0", code)
+	}
+}
+
+// TestFaults runs each fault that ends the run cleanly and checks what it
+// shows, in the exit code, the last line of stderr and the trace.
+func TestFaults(t *testing.T) {
+	tests := []struct {
+		fault    string
+		code     int
+		lastLine string
+		ending   trace.Ending
+		check    func(t *testing.T, tr *traceFile, log string)
+	}{
+		{"apiextensions", 1, "--break=apiextensions: the apiextensions server could not be built", trace.EndError,
+			func(t *testing.T, tr *traceFile, log string) {
+				if s := tr.step(t, "app.createAPIExtensionsServer"); s.attr(trace.KindKey) != trace.KindStep || len(tr.spans["server.RunServer"]) != 0 {
+					t.Error("a server started although the chain could not be built")
+				}
+			}},
+		{"insecure-bind", 1, "--break=insecure-bind", trace.EndError,
+			func(t *testing.T, tr *traceFile, log string) {
+				sum := tr.summary(t)
+				if sum.attr(trace.ChansMadeKey) != "2" || sum.attr(trace.ChansClosedKey) != "2" || sum.attr(trace.ListenersOpenedKey) != "0" {
+					t.Errorf("summary %v; want stopCh and internalStopCh made and closed, nothing listening", sum.Attributes)
+				}
+			}},
+		{"slow-request", 0, "", trace.EndNormal,
+			func(t *testing.T, tr *traceFile, log string) {
+				stopped := strings.LastIndex(log, "Stopped listening on")
+				answered := strings.Index(log, "/debug/walkthrough/sleep?for=300ms → 200")
+				if stopped < 0 || answered < stopped {
+					t.Errorf("the slow request was not answered after the listeners closed:\n%s", log)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fault, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "trace.json")
+			var stdout, stderr syncBuffer
+			code := run(context.Background(), []string{"--break=" + tt.fault, "--trace-file", path},
+				runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), insecure: listen(t), secure: listen(t)})
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			if code != tt.code || (tt.lastLine != "" && !strings.HasSuffix(lines[len(lines)-1], tt.lastLine)) {
+				t.Fatalf("exit %d, last line %q; want %d and %q", code, lines[len(lines)-1], tt.code, tt.lastLine)
+			}
+			tr := readTrace(t, path)
+			if got := tr.summary(t).attr(trace.EndingKey); got != string(tt.ending) {
+				t.Errorf("ending %q; want %q", got, tt.ending)
+			}
+			tt.check(t, tr, stderr.String())
+		})
+	}
 }
