@@ -40,5 +40,8 @@
 //     the apiservices resource starts empty.
 //   - No post-start hooks, informers, controllers or health checks of
 //     their own.
+//   - APIExtensionsConfig.Break (--break=apiextensions) makes
+//     CreateAPIExtensionsServer fail, to show an error travelling back
+//     through app.Run and main.
 //   - The functions take a context, for the trace.
 package delegation

@@ -27,7 +27,9 @@
 //     one since v1.10), so tests never bind fixed ports.
 //   - InsecureServingInfo.BreakListener (--break=listener) closes the
 //     insecure server right after it starts, while stopCh is still open,
-//     to show RunServer's panic. Upstream has no such switch.
+//     to show RunServer's panic, and BreakBind (--break=insecure-bind)
+//     makes serveInsecurely fail as a bind would, to show NonBlockingRun's
+//     error branch. Upstream has no such switches.
 //   - The chain has our WithTracing outermost and no WithRequestContext
 //     or audit.
 package nonblockingrun
