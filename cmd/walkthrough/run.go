@@ -145,6 +145,10 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 		fmt.Fprintf(stderr, "%v\n", err)
 		return 1, trace.EndError
 	}
+	if tour.failedIt() {
+		fmt.Fprintln(stderr, "walkthrough: the tour could not reach the servers; see the log above")
+		return 1, trace.EndError
+	}
 	if tour.stoppedIt() {
 		return 0, trace.EndNormal
 	}

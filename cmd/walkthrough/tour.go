@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -22,10 +23,15 @@ import (
 // server of the chain answers which path, then a stand-in for Ctrl-C.
 type tour struct {
 	stopped atomic.Bool // the tour, not a person, sent the signal
+	failed  atomic.Bool // the servers never answered the tour
 }
 
 // stoppedIt reports whether the tour sent the signal that stopped the run.
 func (t *tour) stoppedIt() bool { return t.stopped.Load() }
+
+// failedIt reports whether the tour stopped the run because the servers
+// did not become healthy.
+func (t *tour) failedIt() bool { return t.failed.Load() }
 
 // readyWait bounds how long the tour waits for both ports to answer.
 const readyWait = 10 * time.Second
@@ -61,7 +67,7 @@ var tourRequests = []tourRequest{
 // sends os.Interrupt on signals. It ends early when ctx is done.
 func startTour(ctx context.Context, s *options.ServerRunOptions, serve bool, signals chan<- os.Signal) *tour {
 	t := &tour{}
-	insecure, secure := addresses(s)
+	insecure, secure := bases(s)
 	if serve {
 		trace.Log(ctx).Info().Str("insecure", insecure).Str("secure", secure).
 			Str(trace.LogNoteKey, "Ctrl-C closes stopCh; a second Ctrl-C exits at once").
@@ -77,23 +83,31 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve bool, sig
 		}}
 		defer c.CloseIdleConnections()
 		if !waitReady(ctx, c, insecure, secure) {
+			if ctx.Err() == nil { // not Run failing: the servers never answered
+				t.failed.Store(true)
+				signals <- os.Interrupt
+			}
 			return
 		}
 		for _, r := range tourRequests {
-			base := "http://" + insecure
+			base := insecure
 			if r.secure {
-				base = "https://" + secure
+				base = secure
 			}
 			note := r.note
 			if noAggregator {
 				note = r.noAggregatorNote
+			}
+			if base == "" {
+				trace.Log(ctx).Info().Str("path", r.path).Msg("skipped: that port is turned off")
+				continue
 			}
 			tourGet(ctx, c, base+r.path, note)
 		}
 		c.CloseIdleConnections()
 		var slow <-chan struct{}
 		if s.Break == "slow-request" {
-			slow = startSlowRequest(ctx, c, "http://"+insecure)
+			slow = startSlowRequest(ctx, c, cmp.Or(insecure, secure))
 		}
 		trace.Log(ctx).Info().
 			Str(trace.LogNoteKey, "as Ctrl-C would: the signal handler closes stopCh and the cascade begins").
@@ -132,34 +146,39 @@ func startSlowRequest(ctx context.Context, c *http.Client, base string) <-chan s
 	return done
 }
 
-// addresses returns the host:port of the insecure and the secure port.
-func addresses(s *options.ServerRunOptions) (insecure, secure string) {
-	insecure = net.JoinHostPort(s.InsecureServing.BindAddress.String(), strconv.Itoa(s.InsecureServing.BindPort))
-	if ln := s.InsecureServing.Listener; ln != nil {
-		insecure = ln.Addr().String()
+// bases returns the base URLs of the insecure and the secure port, ""
+// for a port that is turned off.
+func bases(s *options.ServerRunOptions) (insecure, secure string) {
+	base := func(scheme string, ip net.IP, port int, ln net.Listener) string {
+		switch {
+		case ln != nil:
+			return scheme + "://" + ln.Addr().String()
+		case port <= 0:
+			return ""
+		case ip.IsUnspecified():
+			ip = net.IPv4(127, 0, 0, 1)
+		}
+		return scheme + "://" + net.JoinHostPort(ip.String(), strconv.Itoa(port))
 	}
-	host := s.SecureServing.BindAddress.String()
-	if s.SecureServing.BindAddress.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	secure = net.JoinHostPort(host, strconv.Itoa(s.SecureServing.BindPort))
-	if ln := s.SecureServing.Listener; ln != nil {
-		secure = ln.Addr().String()
-	}
-	return insecure, secure
+	return base("http", s.InsecureServing.BindAddress, s.InsecureServing.BindPort, s.InsecureServing.Listener),
+		base("https", s.SecureServing.BindAddress, s.SecureServing.BindPort, s.SecureServing.Listener)
 }
 
-// waitReady polls /healthz on both ports until both answer 200, ctx is
-// done or readyWait has passed; it reports whether both answered.
-func waitReady(ctx context.Context, c *http.Client, insecure, secure string) bool {
+// waitReady polls /healthz on each port that is on until it answers 200,
+// ctx is done or readyWait has passed; it reports whether all answered.
+func waitReady(ctx context.Context, c *http.Client, bases ...string) bool {
 	deadline := time.Now().Add(readyWait)
-	for _, url := range []string{"http://" + insecure + "/healthz", "https://" + secure + "/healthz"} {
-		for !healthy(ctx, c, url) {
+	for _, base := range bases {
+		if base == "" {
+			continue
+		}
+		for !healthy(ctx, c, base+"/healthz") {
 			if ctx.Err() != nil {
 				return false
 			}
 			if time.Now().After(deadline) {
-				trace.Log(ctx).Error().Str("url", url).Msg("tour: the server did not become healthy in " + readyWait.String())
+				trace.Log(ctx).Error().Str("url", base+"/healthz").
+					Msg("tour: the server did not become healthy in " + readyWait.String() + "; stopping it")
 				return false
 			}
 			time.Sleep(2 * time.Millisecond)

@@ -493,3 +493,13 @@ func TestFaults(t *testing.T) {
 		})
 	}
 }
+
+func TestTourWithTheInsecurePortOff(t *testing.T) {
+	var stdout, stderr syncBuffer
+	code := run(context.Background(), []string{"--insecure-port=0", "--trace-file", filepath.Join(t.TempDir(), "t.json")},
+		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), secure: listen(t)})
+	if code != 0 || !strings.Contains(stderr.String(), "skipped: that port is turned off") ||
+		!strings.Contains(stdout.String(), "goroutines: 5 started, 5 ended") {
+		t.Errorf("exit %d; want 0, the insecure requests skipped and its three goroutines gone:\n%s", code, stdout.String())
+	}
+}
