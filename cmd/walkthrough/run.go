@@ -62,7 +62,8 @@ func run(ctx context.Context, args []string, env runEnv) int {
 		NoColor: noColor(stderr), Timestamps: true,
 	})
 	if err != nil {
-		fmt.Fprintf(stderr, "walkthrough: --trace-file %s: %v\n", wf.TraceFile, errors.Unwrap(err))
+		fmt.Fprintf(stderr, "walkthrough: --trace-file %s: %v (want a writable file in an existing directory, or --trace-file= for no trace)\n",
+			wf.TraceFile, errors.Unwrap(err))
 		return 1
 	}
 	ctx = kit.Context(ctx)

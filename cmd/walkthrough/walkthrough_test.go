@@ -216,6 +216,16 @@ func TestBadCommandLines(t *testing.T) {
 	}
 }
 
+func TestTraceFileInAMissingDirectory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "no", "such", "dir", "t.json")
+	var stdout, stderr syncBuffer
+	code := run(context.Background(), []string{"--trace-file", path}, runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
+	want := "walkthrough: --trace-file " + path + ": open " + path + ": no such file or directory (want a writable file in an existing directory, or --trace-file= for no trace)\n"
+	if code != 1 || stderr.String() != want {
+		t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr.String(), want)
+	}
+}
+
 // TestBreakListenerPanicsWithUpstreamsMessage runs the walkthrough with
 // --break=listener in a child process, which must crash with RunServer's
 // panic after writing a complete trace.
