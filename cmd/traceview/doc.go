@@ -9,12 +9,22 @@
 // nested in each, channel and listener events, requests, all at times
 // relative to the first span, then what was still open at the end.
 //
-//	--format text|mermaid  mermaid: a sequence diagram for the book
-//	--chapter SLUG         only the steps of one chapter and their goroutines
-//	--logs                 show log lines too
-//	--requests             show request spans (default true for text)
+//	--format text|mermaid|html  mermaid: a sequence diagram for the book;
+//	                            html: one self-contained page to open offline
+//	-o, --output FILE           write to FILE instead of standard output
+//	--chapter SLUG              only the steps of one chapter and their goroutines
+//	--logs                      show log lines too
+//	--requests                  show request spans (default true for text and html)
+//
+// The html page draws the same lanes as swimlanes on a zoomable time axis,
+// with arrows from each chan.close to the goroutines it woke; clicking a
+// bar or marker shows its attributes, events and upstream file. It loads
+// nothing from the network. Its address can name a place to start:
+// trace.html#span=server.RunServer, #chapter=runserver or #t=19.2-20.7
+// (milliseconds).
 //
 // A file that is missing, empty, cut off or not a trace gets one line on
-// stderr, "traceview: FILE: what is wrong", and exit status 1; a command
-// line that does not parse gets exit status 2.
+// stderr, "traceview: FILE: what is wrong", and exit status 1, and no
+// output file is written; a command line that does not parse gets exit
+// status 2.
 package main

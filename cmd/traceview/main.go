@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -13,15 +14,21 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// renderers are the formats --format accepts.
+var renderers = map[string]func(io.Writer, *view.Trace, view.Options) error{
+	"text": view.Text, "mermaid": view.Mermaid, "html": view.HTML,
+}
+
 // run is main without the process: it returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("traceview", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	format := fs.String("format", "text", "Output format: text or mermaid.")
+	format := fs.String("format", "text", "Output format: text, mermaid or html (one self-contained page).")
+	output := fs.StringP("output", "o", "", "Write to this file instead of standard output.")
 	var o view.Options
 	fs.StringVar(&o.Chapter, "chapter", "", "Show only the steps of this chapter (e.g. runserver) and their goroutines.")
 	fs.BoolVar(&o.Logs, "logs", false, "Show log lines too.")
-	requests := fs.Bool("requests", true, "Show request spans and their goroutines (text format only).")
+	requests := fs.Bool("requests", true, "Show request spans and their goroutines (text and html formats only).")
 	help := fs.BoolP("help", "h", false, "Print this help and exit.")
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "traceview: %v\nRun 'traceview --help' for usage.\n", err)
@@ -31,12 +38,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "Usage: traceview [flags] [file]  (default file: walkthrough-trace.json)\n\n%s", fs.FlagUsages())
 		return 0
 	}
-	render := map[string]func(io.Writer, *view.Trace, view.Options) error{"text": view.Text, "mermaid": view.Mermaid}[*format]
+	render := renderers[*format]
 	if render == nil || fs.NArg() > 1 {
-		fmt.Fprintf(stderr, "traceview: --format %s with %d files: want text or mermaid, and at most one file\n", *format, fs.NArg())
+		fmt.Fprintf(stderr, "traceview: --format %s with %d files: want text, mermaid or html, and at most one file\n", *format, fs.NArg())
 		return 2
 	}
-	o.Requests = *requests && *format == "text"
+	o.Requests = *requests && *format != "mermaid"
 	path := "walkthrough-trace.json"
 	if fs.NArg() == 1 {
 		path = fs.Arg(0)
@@ -47,11 +54,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "traceview: %s: %v\n", path, err)
 		return 1
 	}
-	if err := render(stdout, t, o); err != nil {
+	if *output == "" {
+		err = render(stdout, t, o)
+	} else {
+		err = writeFile(*output, t, o, render)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "traceview: writing: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// writeFile renders into memory first, so that a failed rendering leaves
+// no half-written file behind.
+func writeFile(path string, t *view.Trace, o view.Options, render func(io.Writer, *view.Trace, view.Options) error) error {
+	var b bytes.Buffer
+	if err := render(&b, t, o); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }
 
 func readFile(path string) (*view.Trace, error) {

@@ -53,7 +53,9 @@ func TestRun(t *testing.T) {
 		{"empty", []string{write(t, "")}, 1, "", "no spans: the file is empty\n"},
 		{"truncated", []string{write(t, `{"Name":"x",`)}, 1, "", "truncated: the file ends (after 12 bytes) in the middle of object 1"},
 		{"not a trace", []string{write(t, `{"hello":"world"}`)}, 1, "", "object 1 is not a span"},
+		{"html", []string{"--format", "html", good}, 0, "<!DOCTYPE html>", ""},
 		{"bad format", []string{"--format", "svg", good}, 2, "", "--format svg"},
+		{"no output dir", []string{"--format", "html", "-o", filepath.Join(missing, "x.html"), good}, 1, "", "traceview: writing: open "},
 		{"unknown flag", []string{"--colour", good}, 2, "", "unknown flag: --colour"},
 		{"two files", []string{good, good}, 2, "", "at most one file"},
 	}
@@ -69,5 +71,38 @@ func TestRun(t *testing.T) {
 				t.Errorf("stderr is not one line: %q", stderr.String())
 			}
 		})
+	}
+}
+
+func TestRunWritesTheOutputFile(t *testing.T) {
+	good := traceFile(t)
+	for _, tt := range []struct{ format, want string }{
+		{"html", `data-lanes="1"`},
+		{"text", "▸ app.Run"},
+		{"mermaid", "sequenceDiagram\n"},
+	} {
+		t.Run(tt.format, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			var stdout, stderr bytes.Buffer
+			if code := run([]string{"--format", tt.format, "-o", out, good}, &stdout, &stderr); code != 0 || stdout.Len() != 0 {
+				t.Fatalf("run = %d, stdout %q, stderr %q; want 0 and nothing on stdout", code, stdout.String(), stderr.String())
+			}
+			b, err := os.ReadFile(out)
+			if err != nil || !strings.Contains(string(b), tt.want) {
+				t.Errorf("%s: %v; want a file with %q", out, err, tt.want)
+			}
+		})
+	}
+}
+
+// A trace that cannot be read leaves no output file behind.
+func TestRunWritesNoFileForABadTrace(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "trace.html")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"--format", "html", "--output", out, write(t, "")}, &stdout, &stderr); code != 1 {
+		t.Errorf("run = %d; want 1", code)
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("%s exists after a failed run (err %v)", out, err)
 	}
 }

@@ -1,5 +1,6 @@
 // Package view reads a walkthrough trace file and renders it for a person:
-// as text, one lane per goroutine, or as a Mermaid sequence diagram.
+// as text, one lane per goroutine ([Text]), as a Mermaid sequence diagram
+// ([Mermaid]), or as a self-contained HTML timeline page ([HTML]).
 //
 // A trace file is what the kit's stdouttrace exporter writes: a stream of
 // JSON objects, one per span, in the order the spans ended, pretty-printed
