@@ -17,6 +17,7 @@ type walkthroughFlags struct {
 	Serve         bool
 	TraceFile     string
 	TraceRequests bool
+	TraceHTML     string
 	LogFormat     string
 	LogLevel      string
 	Verbose       bool
@@ -39,6 +40,7 @@ func (f *walkthroughFlags) AddFlags(fs *pflag.FlagSet) {
 	g.BoolVar(&f.Serve, "serve", f.Serve, "Keep serving until SIGINT or SIGTERM instead of taking the tour.")
 	g.StringVar(&f.TraceFile, "trace-file", f.TraceFile, "Write the trace to this file; empty turns tracing off.")
 	g.BoolVar(&f.TraceRequests, "trace-requests", f.TraceRequests, "Record a span for every HTTP request.")
+	g.StringVar(&f.TraceHTML, "trace-html", f.TraceHTML, "At the end of the run, also write the trace as an HTML timeline page to this file.")
 	g.StringVar(&f.LogFormat, "log-format", f.LogFormat, "Log format: console or json.")
 	g.StringVar(&f.LogLevel, "log-level", f.LogLevel, "Lowest level logged: debug, info, warn or error.")
 	g.BoolVarP(&f.Verbose, "verbose", "v", f.Verbose, "Log at debug level; the same as --log-level=debug.")
@@ -74,6 +76,9 @@ func (f *walkthroughFlags) validate() []error {
 	}
 	if _, err := f.level(); err != nil {
 		errs = append(errs, err)
+	}
+	if f.TraceHTML != "" && f.TraceFile == "" {
+		errs = append(errs, fmt.Errorf("--trace-html %s: needs a trace: give --trace-file too", f.TraceHTML))
 	}
 	return errs
 }

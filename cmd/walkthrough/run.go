@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/kubewalk/kubewalk/chapters/options"
 	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/view"
 	"github.com/spf13/pflag"
 )
 
@@ -78,7 +80,33 @@ func run(ctx context.Context, args []string, env runEnv) int {
 		fmt.Fprintf(stderr, "walkthrough: writing the trace: %v\n", err)
 		return 1
 	}
+	if wf.TraceHTML != "" {
+		if err := writeHTML(wf.TraceFile, wf.TraceHTML); err != nil {
+			fmt.Fprintf(stderr, "walkthrough: --trace-html %s: %v\n", wf.TraceHTML, err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "  page:       %s (open it in a browser)\n", wf.TraceHTML)
+	}
 	return code
+}
+
+// writeHTML renders the trace file as the timeline page traceview
+// --format html writes, requests included.
+func writeHTML(traceFile, page string) error {
+	in, err := os.Open(traceFile)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	t, err := view.Read(in)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := view.HTML(&b, t, view.Options{Requests: true}); err != nil {
+		return err
+	}
+	return os.WriteFile(page, b.Bytes(), 0o644)
 }
 
 // logFormatOr keeps an unknown --log-format from failing the early setup;

@@ -216,6 +216,17 @@ func TestBadCommandLines(t *testing.T) {
 	}
 }
 
+func TestTraceHTMLWritesThePage(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr syncBuffer
+	code := run(context.Background(), []string{"--trace-file", filepath.Join(dir, "t.json"), "--trace-html", filepath.Join(dir, "t.html")},
+		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), insecure: listen(t), secure: listen(t)})
+	page, err := os.ReadFile(filepath.Join(dir, "t.html"))
+	if code != 0 || err != nil || !bytes.Contains(page, []byte("<!DOCTYPE html>")) || !bytes.Contains(page, []byte("RunServer: serve")) {
+		t.Errorf("exit %d, page %d bytes, %v; want 0 and a page with the lanes", code, len(page), err)
+	}
+}
+
 func TestTraceFileInAMissingDirectory(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "no", "such", "dir", "t.json")
 	var stdout, stderr syncBuffer
