@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	oteltrace "go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // Go runs fn in a new goroutine, as the go statement it stands for. The
@@ -43,14 +44,19 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context)) <-chan s
 
 	go func() {
 		defer close(done)
-		ctx, span := k.tracer.Start(ctx, name, oteltrace.WithAttributes(
-			attribute.String(KindKey, KindGoroutine),
-			attribute.String(GoroutineNameKey, name),
-			attribute.Int(GoroutineIDKey, seq)))
+		var span oteltrace.Span = noop.Span{} // with tracing off, ending it does nothing
+		if k.Tracing() {
+			ctx, span = k.tracer.Start(ctx, name, oteltrace.WithAttributes(
+				attribute.String(KindKey, KindGoroutine),
+				attribute.String(GoroutineNameKey, name),
+				attribute.Int(GoroutineIDKey, seq)))
+		}
 		s.goroutine = seq
 		ctx = withScope(ctx, s)
-		l := zerolog.Ctx(ctx).With().Str(LogGoroutine, name).Logger()
-		ctx = k.echoTo(l, span).WithContext(ctx)
+		if logs(ctx, zerolog.NoLevel) { // the logger writes lines at all
+			l := zerolog.Ctx(ctx).With().Str(LogGoroutine, name).Logger()
+			ctx = k.echoTo(l, span).WithContext(ctx)
+		}
 		defer k.goroutineEnded(ctx, span, seq)
 		k.narrate(ctx, "goroutine started", func(*zerolog.Event) {})
 		fn(ctx)

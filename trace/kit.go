@@ -27,7 +27,8 @@ type Config struct {
 	// Tests pass an in-memory exporter here.
 	Exporter sdktrace.SpanExporter
 
-	// Log receives the log lines; nil discards them.
+	// Log receives the log lines; nil discards them, and then, with
+	// tracing off, the kit builds no log line at all.
 	Log io.Writer
 	// LogFormat is "console" (the default when empty) or "json".
 	LogFormat string
@@ -44,6 +45,11 @@ type Config struct {
 
 	// Version is recorded as service.version on every span.
 	Version string
+	// Pause, when set, is called in a step's goroutine as every step
+	// starts (ended false) and after it has ended (ended true); the step
+	// waits for it to return. The walkthrough's --until and --step stop
+	// the startup there.
+	Pause func(up Upstream, ended bool)
 }
 
 // A Kit is the instrumentation of one run: its tracer, its logger and the
@@ -60,6 +66,7 @@ type Kit struct {
 	file     *os.File                 // the trace file, if Setup opened one
 	logger   zerolog.Logger
 	out      io.Writer // where logger writes; span echoes wrap it
+	pause    func(up Upstream, ended bool)
 
 	mu       sync.Mutex
 	reg      registry
@@ -73,7 +80,7 @@ type Kit struct {
 // span and closes the file. Setup fails only if the trace file cannot be
 // created or cfg.LogFormat is unknown.
 func Setup(cfg Config) (*Kit, error) {
-	k := &Kit{reg: newRegistry()}
+	k := &Kit{reg: newRegistry(), pause: cfg.Pause}
 	if err := k.setupLog(cfg); err != nil {
 		return nil, err
 	}

@@ -21,25 +21,33 @@ func Log(ctx context.Context) *zerolog.Logger { return zerolog.Ctx(ctx) }
 
 func (k *Kit) setupLog(cfg Config) error {
 	out := cfg.Log
-	if out == nil {
-		out = io.Discard
-	}
 	timeFormat := time.RFC3339Nano
 	switch cfg.LogFormat {
 	case "", "console":
 		timeFormat = "15:04:05.000"
-		out = zerolog.ConsoleWriter{
-			Out:          out,
-			NoColor:      cfg.NoColor,
-			PartsExclude: partsExclude(cfg.Timestamps),
-			FormatTimestamp: func(i any) string {
-				s, _ := i.(string)
-				return s
-			},
+		if out != nil {
+			out = zerolog.ConsoleWriter{
+				Out:          out,
+				NoColor:      cfg.NoColor,
+				PartsExclude: partsExclude(cfg.Timestamps),
+				FormatTimestamp: func(i any) string {
+					s, _ := i.(string)
+					return s
+				},
+			}
 		}
 	case "json":
 	default:
 		return fmt.Errorf("trace: unknown log format %q (allowed: console, json)", cfg.LogFormat)
+	}
+	if out == nil {
+		// No one reads the lines, so they stay JSON, which costs no
+		// allocations (the console writer parses each line again). Only
+		// span events still need them; without a trace, nothing does.
+		out = io.Discard
+		if cfg.Exporter == nil && cfg.TraceFile == "" {
+			cfg.LogLevel = zerolog.Disabled
+		}
 	}
 	k.out = out
 	k.logger = zerolog.New(out).Level(cfg.LogLevel)
@@ -127,9 +135,19 @@ func logAttrs(fields map[string]any) []attribute.KeyValue {
 // goroutine it happened in, but not onto the span: the span already has the
 // event under its own name.
 func (k *Kit) narrate(ctx context.Context, msg string, fields func(*zerolog.Event)) {
+	if !logs(ctx, zerolog.InfoLevel) {
+		return // before Output, which copies the logger
+	}
 	l := zerolog.Ctx(ctx).Output(k.out)
 	if e := l.Info(); e != nil {
 		fields(e)
 		e.Msg(msg)
 	}
+}
+
+// logs reports whether the logger in ctx writes lines at level, so that
+// callers can skip building what only a log line would use.
+func logs(ctx context.Context, level zerolog.Level) bool {
+	l := zerolog.Ctx(ctx)
+	return l.GetLevel() <= level && zerolog.GlobalLevel() <= level
 }

@@ -48,6 +48,10 @@ func Step(ctx context.Context, up Upstream) (_ context.Context, end func(errp *e
 	k.mu.Lock()
 	k.reg.stats.Steps++
 	k.mu.Unlock()
+	if !k.Tracing() {
+		ctx, end := stepUntraced(ctx, s, up)
+		return k.paused(ctx, up, end)
+	}
 
 	ctx, span := k.tracer.Start(ctx, up.Function)
 	if span.IsRecording() {
@@ -65,14 +69,44 @@ func Step(ctx context.Context, up Upstream) (_ context.Context, end func(errp *e
 		Str(LogUpstreamKey, up.File+"@"+up.Ref).
 		Logger()
 	ctx = k.echoTo(l, span).WithContext(ctx)
-	return ctx, func(errp *error) {
+	return k.paused(ctx, up, func(errp *error) {
 		if errp != nil && *errp != nil {
 			span.RecordError(*errp)
 			span.SetStatus(codes.Error, (*errp).Error())
 		}
 		span.End()
+	})
+}
+
+// paused calls the kit's Pause hook, if any, as the step starts and after
+// it has ended, in the step's goroutine.
+func (k *Kit) paused(ctx context.Context, up Upstream, end func(*error)) (context.Context, func(*error)) {
+	if k.pause == nil {
+		return ctx, end
+	}
+	k.pause(up, false)
+	return ctx, func(errp *error) {
+		end(errp)
+		k.pause(up, true)
 	}
 }
+
+// stepUntraced is Step with tracing off: no span to open or end, and the
+// step's logger only when there are log lines to carry its fields.
+func stepUntraced(ctx context.Context, s scope, up Upstream) (context.Context, func(*error)) {
+	s.step = up.Function
+	ctx = withScope(ctx, s)
+	if logs(ctx, zerolog.NoLevel) { // the logger writes lines at all
+		l := zerolog.Ctx(ctx).With().
+			Str(LogStepKey, up.Function).
+			Str(LogUpstreamKey, up.File+"@"+up.Ref).
+			Logger()
+		ctx = l.WithContext(ctx)
+	}
+	return ctx, endUntraced
+}
+
+func endUntraced(*error) {}
 
 // callerCache maps a program counter to the code.* attributes of the
 // function it belongs to, so Step pays for runtime lookups once per call site.

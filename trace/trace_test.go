@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -287,4 +288,22 @@ func TestPanicIsRecordedBeforeTheCrash(t *testing.T) {
 			t.Errorf("trace file lacks %s:\n%s", want, b)
 		}
 	}
+}
+
+func TestPauseIsCalledAroundEveryStep(t *testing.T) {
+	var calls []string
+	k, err := trace.Setup(trace.Config{Pause: func(up trace.Upstream, ended bool) {
+		calls = append(calls, fmt.Sprintf("%s %v", up.Function, ended))
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, outer := trace.Step(k.Context(context.Background()), trace.Upstream{Function: "outer"})
+	_, inner := trace.Step(ctx, trace.Upstream{Function: "inner"})
+	inner(nil)
+	outer(nil)
+	if want := []string{"outer false", "inner false", "inner true", "outer true"}; !slices.Equal(calls, want) {
+		t.Errorf("Pause calls = %q; want %q", calls, want)
+	}
+	k.Shutdown(context.Background(), trace.EndNormal)
 }

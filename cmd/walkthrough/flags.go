@@ -18,6 +18,8 @@ type walkthroughFlags struct {
 	TraceFile     string
 	TraceRequests bool
 	TraceHTML     string
+	Until         string
+	Step          bool
 	LogFormat     string
 	LogLevel      string
 	Verbose       bool
@@ -40,6 +42,8 @@ func (f *walkthroughFlags) AddFlags(fs *pflag.FlagSet) {
 	g.BoolVar(&f.Serve, "serve", f.Serve, "Keep serving until SIGINT or SIGTERM instead of taking the tour.")
 	g.StringVar(&f.TraceFile, "trace-file", f.TraceFile, "Write the trace to this file; empty turns tracing off.")
 	g.BoolVar(&f.TraceRequests, "trace-requests", f.TraceRequests, "Record a span for every HTTP request.")
+	g.StringVar(&f.Until, "until", f.Until, "Pause after this step (e.g. kubeserver.NonBlockingRun) or chapter (e.g. runserver) and show what is alive.")
+	g.BoolVar(&f.Step, "step", f.Step, "Pause before every step and explain it (needs a terminal on stdin).")
 	g.StringVar(&f.TraceHTML, "trace-html", f.TraceHTML, "At the end of the run, also write the trace as an HTML timeline page to this file.")
 	g.StringVar(&f.LogFormat, "log-format", f.LogFormat, "Log format: console or json.")
 	g.StringVar(&f.LogLevel, "log-level", f.LogLevel, "Lowest level logged: debug, info, warn or error.")

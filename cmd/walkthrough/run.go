@@ -35,6 +35,10 @@ const exitWait = 5 * time.Second
 // their own.
 type runEnv struct {
 	stdout, stderr io.Writer
+	// stdin is where --until and --step read their answers; terminal says
+	// whether it is a terminal, as --step requires.
+	stdin    io.Reader
+	terminal bool
 	// signals is the channel SIGINT and SIGTERM arrive on.
 	signals chan os.Signal
 	// insecure and secure, when not nil, are listeners already bound that
@@ -57,18 +61,30 @@ func run(ctx context.Context, args []string, env runEnv) int {
 	wf.AddFlags(early)
 	_ = early.Parse(args)
 
+	pauses, err := newStepper(wf, env)
+	if err != nil {
+		fmt.Fprintf(stderr, "walkthrough: %v\n", err)
+		return 2
+	}
 	level, _ := wf.level()
-	kit, err := trace.Setup(trace.Config{
+	cfg := trace.Config{
 		TraceFile: wf.TraceFile, Requests: wf.TraceRequests, Version: version,
 		Log: stderr, LogFormat: logFormatOr(wf.LogFormat), LogLevel: level,
 		NoColor: noColor(stderr), Timestamps: true,
-	})
+	}
+	if pauses != nil {
+		cfg.Pause = pauses.pause
+	}
+	kit, err := trace.Setup(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "walkthrough: --trace-file %s: %v (want a writable file in an existing directory, or --trace-file= for no trace)\n",
 			wf.TraceFile, errors.Unwrap(err))
 		return 1
 	}
 	ctx = kit.Context(ctx)
+	if pauses != nil {
+		pauses.kit = kit
+	}
 	start := time.Now()
 	code, ending := runSteps(ctx, kit, args, wf, env)
 	if ending == "" {
@@ -160,7 +176,7 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 	defer cancel()
 	// --8<-- [start:run]
 	stopCh := server.SetupSignalHandler(runCtx, env.signals)
-	tour := startTour(runCtx, s, wf.Serve, env.signals)
+	tour := startTour(runCtx, s, wf.Serve, wf.Until == "" && !wf.Step, env.signals)
 	err = app.Run(ctx, s, stopCh)
 	// --8<-- [end:run]
 	cancel() // ends the signal handler's goroutine, and the tour if Run failed

@@ -65,7 +65,9 @@ var tourRequests = []tourRequest{
 // startTour starts the tour's goroutine unless serve is set. The goroutine
 // waits until both ports answer /healthz, sends the tour's requests, then
 // sends os.Interrupt on signals. It ends early when ctx is done.
-func startTour(ctx context.Context, s *options.ServerRunOptions, serve bool, signals chan<- os.Signal) *tour {
+// With bounded, it gives up waiting after readyWait; without (the learner
+// may be paused at a step for as long as they like) it waits on.
+func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded bool, signals chan<- os.Signal) *tour {
 	t := &tour{}
 	insecure, secure := bases(s)
 	if serve {
@@ -82,7 +84,11 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve bool, sig
 			TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
 		}}
 		defer c.CloseIdleConnections()
-		if !waitReady(ctx, c, insecure, secure) {
+		var wait time.Duration // no deadline
+		if bounded {
+			wait = readyWait
+		}
+		if !waitReady(ctx, c, wait, insecure, secure) {
 			if ctx.Err() == nil { // not Run failing: the servers never answered
 				t.failed.Store(true)
 				signals <- os.Interrupt
@@ -165,9 +171,10 @@ func bases(s *options.ServerRunOptions) (insecure, secure string) {
 }
 
 // waitReady polls /healthz on each port that is on until it answers 200,
-// ctx is done or readyWait has passed; it reports whether all answered.
-func waitReady(ctx context.Context, c *http.Client, bases ...string) bool {
-	deadline := time.Now().Add(readyWait)
+// ctx is done or wait has passed (0: no deadline); it reports whether all
+// answered.
+func waitReady(ctx context.Context, c *http.Client, wait time.Duration, bases ...string) bool {
+	deadline := time.Now().Add(wait)
 	for _, base := range bases {
 		if base == "" {
 			continue
@@ -176,9 +183,9 @@ func waitReady(ctx context.Context, c *http.Client, bases ...string) bool {
 			if ctx.Err() != nil {
 				return false
 			}
-			if time.Now().After(deadline) {
+			if wait > 0 && time.Now().After(deadline) {
 				trace.Log(ctx).Error().Str("url", base+"/healthz").
-					Msg("tour: the server did not become healthy in " + readyWait.String() + "; stopping it")
+					Msg("tour: the server did not become healthy in " + wait.String() + "; stopping it")
 				return false
 			}
 			time.Sleep(2 * time.Millisecond)

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/kubewalk/kubewalk/trace"
+)
+
+// The steps of a tour, in the order they first start, with what each
+// does: what --step explains before each.
+var stepOrder = []struct{ function, does string }{
+	{"main.main", "main builds the options, registers their flags, parses the command line and calls app.Run."},
+	{"options.NewServerRunOptions", "NewServerRunOptions fills every option group with upstream's defaults."},
+	{"options.ServerRunOptions.AddFlags", "AddFlags registers a flag for every option, group by group."},
+	{"server.SetupSignalHandler", "SetupSignalHandler makes stopCh and starts the goroutine that closes it on the first SIGINT or SIGTERM."},
+	{"app.Run", "app.Run logs the version and calls every startup step in upstream's order."},
+	{"app.CreateNodeDialer", "CreateNodeDialer decides how the API server reaches nodes: an SSH tunneler, or a direct transport."},
+	{"app.CreateKubeAPIServerConfig", "CreateKubeAPIServerConfig defaults, validates and applies the options: the generic config, a certificate, the service IP range."},
+	{"app.createAPIExtensionsConfig", "createAPIExtensionsConfig copies the generic config for the apiextensions server."},
+	{"app.createAPIExtensionsServer", "createAPIExtensionsServer builds the innermost server, on EmptyDelegate."},
+	{"app.CreateKubeAPIServer", "CreateKubeAPIServer builds kube-apiserver, delegating to apiextensions."},
+	{"server.GenericAPIServer.PrepareRun", "PrepareRun installs /healthz with every check of the chain."},
+	{"app.createAggregatorConfig", "createAggregatorConfig copies the generic config for the aggregator."},
+	{"app.createAggregatorServer", "createAggregatorServer builds the outermost server, delegating to kube-apiserver."},
+	{"kubeserver.BuildInsecureHandlerChain", "BuildInsecureHandlerChain wraps the aggregator's Director in the insecure port's filters."},
+	{"kubeserver.NonBlockingRun", "NonBlockingRun makes internalStopCh, serves the insecure port, and starts the goroutine that closes internalStopCh once stopCh closes."},
+	{"kubeserver.serveInsecurely", "serveInsecurely builds the plain HTTP server and calls RunServer."},
+	{"server.RunServer", "RunServer listens, starts the goroutine that closes the listener on its stop channel and the one that serves, and returns the port."},
+	{"server.preparedGenericAPIServer.Run", "Run serves the secure port through NonBlockingRun, then blocks on stopCh."},
+	{"server.preparedGenericAPIServer.NonBlockingRun", "The generic NonBlockingRun makes its own internalStopCh, serves the secure port, and starts its forwarding goroutine."},
+	{"server.GenericAPIServer.serveSecurely", "serveSecurely builds the HTTPS server (TLS 1.2 at least) and calls RunServer."},
+}
+
+// chapterEnds maps each chapter to the step --until CHAPTER stops after:
+// the step whose end finishes what the chapter is about.
+var chapterEnds = map[string]string{
+	"options":        "server.SetupSignalHandler",
+	"nodedialer":     "app.CreateNodeDialer",
+	"config":         "app.CreateKubeAPIServerConfig",
+	"apiextensions":  "app.createAPIExtensionsServer",
+	"kubeapiserver":  "app.CreateKubeAPIServer",
+	"aggregator":     "app.createAggregatorServer",
+	"nonblockingrun": "kubeserver.NonBlockingRun",
+	"runserver":      "server.RunServer",
+	"preparerun":     "server.preparedGenericAPIServer.NonBlockingRun",
+}
+
+// untilStep returns the step function --until names: a step itself, or
+// the last step of a chapter. It fails with the valid names.
+func untilStep(name string) (string, error) {
+	if end, ok := chapterEnds[name]; ok {
+		return end, nil
+	}
+	if slices.ContainsFunc(stepOrder, func(s struct{ function, does string }) bool { return s.function == name }) {
+		return name, nil
+	}
+	var steps, chapters []string
+	for _, s := range stepOrder {
+		steps = append(steps, s.function)
+	}
+	for c := range chapterEnds {
+		chapters = append(chapters, c)
+	}
+	slices.Sort(chapters)
+	return "", fmt.Errorf("--until %s: not a step or a chapter; steps: %s; chapters: %s",
+		name, strings.Join(steps, ", "), strings.Join(chapters, ", "))
+}
+
+// newStepper returns the pauses --until and --step ask for, or nil when
+// they ask for none. An unknown --until, or --step without a terminal, is
+// an error.
+func newStepper(wf *walkthroughFlags, env runEnv) (*stepper, error) {
+	if wf.Until == "" && !wf.Step {
+		return nil, nil
+	}
+	if wf.Step && !env.terminal {
+		return nil, errors.New("--step: needs a terminal on stdin, to wait for Enter before each step")
+	}
+	p := &stepper{step: wf.Step, in: bufio.NewReader(env.stdin), out: env.stdout, signals: env.signals}
+	if wf.Until != "" {
+		until, err := untilStep(wf.Until)
+		if err != nil {
+			return nil, err
+		}
+		p.until = until
+	}
+	return p, nil
+}
+
+// stepper pauses the startup for --until and --step: it is the kit's
+// Pause hook, so it runs in the goroutine of the step it stops.
+type stepper struct {
+	until   string // the step function to stop after, or ""
+	step    bool   // stop before every step
+	in      *bufio.Reader
+	out     io.Writer
+	kit     *trace.Kit
+	signals chan<- os.Signal
+
+	mu   sync.Mutex
+	done bool // q was pressed: pause no more
+}
+
+// pause is the kit's Pause hook.
+func (p *stepper) pause(up trace.Upstream, ended bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case p.done:
+		return
+	case p.step && !ended:
+		fmt.Fprintf(p.out, "\n▸ next: %s\n  %s\n  upstream: https://github.com/kubernetes/kubernetes/blob/%s/%s\n  read: docs/%s.md\n",
+			up.Function, does(up.Function), up.Ref, up.File, up.Chapter)
+		p.prompt("Enter runs it; q shuts down: ")
+	case ended && up.Function == p.until:
+		p.until = "" // once: RunServer runs twice
+		fmt.Fprintf(p.out, "\n■ paused after %s\n", up.Function)
+		printState(p.out, p.kit.Stats())
+		if then := thenAfter[up.Function]; then != "" {
+			fmt.Fprintf(p.out, "  next: %s\n", then)
+		}
+		p.prompt("Enter continues; q shuts down through the normal cascade: ")
+	}
+}
+
+// prompt waits for a line. q (or the end of the input) stops pausing and
+// sends SIGINT, as Ctrl-C would, so the run shuts down from here.
+func (p *stepper) prompt(question string) {
+	fmt.Fprint(p.out, question)
+	line, err := p.in.ReadString('\n')
+	if err == nil && strings.TrimSpace(line) != "q" {
+		return
+	}
+	fmt.Fprintln(p.out, "\nshutting down: sending SIGINT")
+	p.done = true
+	p.signals <- os.Interrupt
+}
+
+func does(function string) string {
+	for _, s := range stepOrder {
+		if s.function == function {
+			return s.does
+		}
+	}
+	return ""
+}
+
+// thenAfter says what happens after each step --until CHAPTER stops at.
+var thenAfter = map[string]string{
+	"server.SetupSignalHandler":     "app.Run logs the version and starts the walk.",
+	"app.CreateNodeDialer":          "CreateKubeAPIServerConfig turns the options into configuration.",
+	"app.CreateKubeAPIServerConfig": "the apiextensions server is built, on EmptyDelegate.",
+	"app.createAPIExtensionsServer": "CreateKubeAPIServer builds kube-apiserver on it.",
+	"app.CreateKubeAPIServer": "kube-apiserver's PrepareRun, then the aggregator " +
+		"(or, with KUBE_API_VERSIONS, the insecure port straight away).",
+	"app.createAggregatorServer":                     "BuildInsecureHandlerChain and NonBlockingRun open the insecure port.",
+	"kubeserver.NonBlockingRun":                      "the aggregator's PrepareRun().Run opens the secure port.",
+	"server.RunServer":                               "back in NonBlockingRun, the forwarding goroutine starts; the secure port comes next.",
+	"server.preparedGenericAPIServer.NonBlockingRun": "Run blocks on stopCh until something closes it.",
+}
+
+// printState writes the live state: goroutines and what they wait on,
+// channels not closed and who will close them, listeners open.
+func printState(w io.Writer, st trace.Stats) {
+	fmt.Fprintf(w, "  steps run: %d; goroutines %d started, %d ended; channels %d made, %d closed; listeners %d opened, %d closed\n",
+		st.Steps, st.GoroutinesStarted, st.GoroutinesEnded, st.ChansMade, st.ChansClosed, st.ListenersOpened, st.ListenersClosed)
+	if len(st.Open) == 0 {
+		fmt.Fprintln(w, "  alive: nothing")
+		return
+	}
+	fmt.Fprintln(w, "  alive:")
+	for _, o := range st.Open {
+		fmt.Fprintf(w, "    %-9s %s (%s)\n", o.Kind, o.Name, o.Detail)
+	}
+}

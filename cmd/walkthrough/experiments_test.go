@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kubewalk/kubewalk/trace"
+)
+
+// experiment runs the walkthrough on pre-bound listeners with args and
+// what the learner types, and returns the exit code, stdout and the
+// trace's ending.
+func experiment(t *testing.T, input string, terminal bool, args ...string) (int, string, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "trace.json")
+	var stdout, stderr syncBuffer
+	code := run(context.Background(), append(args, "--trace-file", path), runEnv{
+		stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2),
+		stdin: strings.NewReader(input), terminal: terminal, insecure: listen(t), secure: listen(t),
+	})
+	ending := ""
+	if _, err := os.Stat(path); err == nil {
+		ending = readTrace(t, path).summary(t).attr(trace.EndingKey)
+	}
+	return code, stdout.String() + stderr.String(), ending
+}
+
+func TestUntilPausesAndShowsWhatIsAlive(t *testing.T) {
+	code, out, ending := experiment(t, "\n", false, "--until", "nonblockingrun")
+	for _, want := range []string{
+		"■ paused after kubeserver.NonBlockingRun",
+		"goroutine NonBlockingRun: close internalStopCh on stopCh (started by kubeserver.NonBlockingRun",
+		"chan      internalStopCh (closed by NonBlockingRun: close internalStopCh on stopCh)",
+		"listener  127.0.0.1:",
+		"next: the aggregator's PrepareRun().Run opens the secure port.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if code != 0 || ending != string(trace.EndNormal) {
+		t.Errorf("exit %d, ending %q; want 0 and a normal ending after Enter", code, ending)
+	}
+}
+
+func TestUntilThenQuitShutsDownThroughTheCascade(t *testing.T) {
+	code, out, ending := experiment(t, "q\n", false, "--until", "kubeserver.NonBlockingRun")
+	if code != 0 || ending != string(trace.EndSignal) || !strings.Contains(out, "Stopped listening on 127.0.0.1:") {
+		t.Errorf("exit %d, ending %q; want 0, a signal ending and the cascade:\n%s", code, ending, out)
+	}
+}
+
+func TestUntilAnUnknownStepListsTheValidOnes(t *testing.T) {
+	code, out, _ := experiment(t, "", false, "--until", "app.Nothing")
+	if code != 2 || !strings.Contains(out, "--until app.Nothing: not a step or a chapter; steps: main.main,") ||
+		!strings.Contains(out, "chapters: aggregator,") {
+		t.Errorf("exit %d; want 2 and the valid names:\n%s", code, out)
+	}
+}
+
+func TestStepExplainsEveryStep(t *testing.T) {
+	code, out, _ := experiment(t, strings.Repeat("\n", 40), true, "--step")
+	for _, want := range []string{
+		"▸ next: app.CreateNodeDialer\n  CreateNodeDialer decides how the API server reaches nodes",
+		"upstream: https://github.com/kubernetes/kubernetes/blob/v1.7.0/pkg/kubeapiserver/server/insecure_handler.go",
+		"read: docs/runserver.md",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if code != 0 {
+		t.Errorf("exit %d; want 0", code)
+	}
+}
+
+func TestStepNeedsATerminal(t *testing.T) {
+	code, out, ending := experiment(t, "", false, "--step")
+	if code != 2 || ending != "" || !strings.Contains(out, "--step: needs a terminal on stdin") {
+		t.Errorf("exit %d, ending %q; want 2, no trace, and why:\n%s", code, ending, out)
+	}
+}
