@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kubewalk/kubewalk/trace"
 )
@@ -122,7 +124,7 @@ func (p *stepper) pause(up trace.Upstream, ended bool) {
 	case ended && up.Function == p.until:
 		p.until = "" // once: RunServer runs twice
 		fmt.Fprintf(p.out, "\n■ paused after %s\n", up.Function)
-		printState(p.out, p.kit.Stats())
+		printState(p.out, settled(p.kit))
 		if then := thenAfter[up.Function]; then != "" {
 			fmt.Fprintf(p.out, "  next: %s\n", then)
 		}
@@ -164,6 +166,22 @@ var thenAfter = map[string]string{
 	"kubeserver.NonBlockingRun":                      "the aggregator's PrepareRun().Run opens the secure port.",
 	"server.RunServer":                               "back in NonBlockingRun, the forwarding goroutine starts; the secure port comes next.",
 	"server.preparedGenericAPIServer.NonBlockingRun": "Run blocks on stopCh until something closes it.",
+}
+
+// settled returns the kit's state once the goroutines just started have
+// had a moment to reach what they block on: the first of two snapshots,
+// taken 2ms apart, that agree, or the last of fifty.
+func settled(k *trace.Kit) trace.Stats {
+	st := k.Stats()
+	for range 50 {
+		time.Sleep(2 * time.Millisecond)
+		next := k.Stats()
+		if reflect.DeepEqual(st, next) {
+			break
+		}
+		st = next
+	}
+	return st
 }
 
 // printState writes the live state: goroutines and what they wait on,

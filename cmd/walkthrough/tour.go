@@ -87,6 +87,8 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded 
 		var wait time.Duration // no deadline
 		if bounded {
 			wait = readyWait
+		} else if !listening(ctx, insecure, secure) {
+			return // Run failed while the learner was stepping through
 		}
 		if !waitReady(ctx, c, wait, insecure, secure) {
 			if ctx.Err() == nil { // not Run failing: the servers never answered
@@ -168,6 +170,28 @@ func bases(s *options.ServerRunOptions) (insecure, secure string) {
 	}
 	return base("http", s.InsecureServing.BindAddress, s.InsecureServing.BindPort, s.InsecureServing.Listener),
 		base("https", s.SecureServing.BindAddress, s.SecureServing.BindPort, s.SecureServing.Listener)
+}
+
+// listening waits, without a deadline, until every port that is on has
+// opened its listener, so that the tour's requests do not show up in the
+// middle of a paused startup. It reports false if ctx is done first.
+func listening(ctx context.Context, bases ...string) bool {
+	want := 0
+	for _, b := range bases {
+		if b != "" {
+			want++
+		}
+	}
+	for {
+		if st, _ := trace.StatsFrom(ctx); st.ListenersOpened >= want {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 // waitReady polls /healthz on each port that is on until it answers 200,

@@ -36,6 +36,13 @@ func TestBookTranscripts(t *testing.T) {
 	for chapter, steps := range chapterSteps {
 		got[chapter+".txt"] = mainGoroutineLines(normalize(out.stderr), steps)
 	}
+	_, paused, _ := experiment(t, "\n", false, "--until", "nonblockingrun")
+	paused = normalize(paused)
+	start, end := strings.Index(paused, "■ paused"), strings.Index(paused, "Enter continues")
+	if start < 0 || end < start {
+		t.Fatalf("--until printed no pause:\n%s", paused)
+	}
+	got["until-nonblockingrun.txt"] = paused[start:end] + "Enter continues; q shuts down through the normal cascade:\n"
 	t.Setenv("KUBE_API_VERSIONS", "v1")
 	_, out = runTour(t)
 	got["kubeapiversions.txt"] = mainGoroutineLines(normalize(out.stderr), []string{"app.Run"})
