@@ -87,15 +87,7 @@ type stillOpen struct{ Kind, Name, Detail string }
 func (t *Trace) summary() summary {
 	s := summary{Spans: len(t.Spans), Wall: ms(t.End.Sub(t.Start))}
 	if t.Summary == nil {
-		steps, goroutines := 0, 0
-		for _, sp := range t.Spans {
-			switch sp.Kind() {
-			case trace.KindStep:
-				steps++
-			case trace.KindGoroutine:
-				goroutines++
-			}
-		}
+		steps, goroutines := t.kinds()
 		s.Counts = []count{{"steps", strconv.Itoa(steps)}, {"goroutines", strconv.Itoa(goroutines) + " in the file"}}
 		return s
 	}

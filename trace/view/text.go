@@ -32,8 +32,8 @@ func Text(w io.Writer, t *Trace, o Options) error {
 	return bw.Flush()
 }
 
-func (t *Trace) header(w io.Writer) {
-	steps, goroutines := 0, 0
+// kinds counts the step and goroutine spans of t.
+func (t *Trace) kinds() (steps, goroutines int) {
 	for _, s := range t.Spans {
 		switch s.Kind() {
 		case trace.KindStep:
@@ -42,6 +42,11 @@ func (t *Trace) header(w io.Writer) {
 			goroutines++
 		}
 	}
+	return steps, goroutines
+}
+
+func (t *Trace) header(w io.Writer) {
+	steps, goroutines := t.kinds()
 	fmt.Fprintf(w, "trace: %s, spans %d, steps %d, goroutines %d\n", ms(t.End.Sub(t.Start)), len(t.Spans), steps, goroutines)
 	if t.Summary != nil {
 		fmt.Fprintf(w, "ended: %s\n", t.Summary.Attrs[trace.EndingKey])

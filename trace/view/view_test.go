@@ -87,7 +87,9 @@ func ExampleText() {
 	// still open at the end: nothing
 }
 
-func TestMermaidDrawsTheHandOff(t *testing.T) {
+// recorded reads back a trace made by record, or fails t.
+func recorded(t *testing.T) *view.Trace {
+	t.Helper()
 	b, err := record(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +98,11 @@ func TestMermaidDrawsTheHandOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tr
+}
+
+func TestMermaidDrawsTheHandOff(t *testing.T) {
+	tr := recorded(t)
 	var out strings.Builder
 	if err := view.Mermaid(&out, tr, view.Options{}); err != nil {
 		t.Fatal(err)
@@ -112,14 +119,7 @@ func TestMermaidDrawsTheHandOff(t *testing.T) {
 }
 
 func TestChapterKeepsOnlyItsSteps(t *testing.T) {
-	b, err := record(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := view.Read(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := recorded(t)
 	var out strings.Builder
 	view.Text(&out, tr, view.Options{Chapter: "runserver"})
 	if strings.Contains(out.String(), "app.Run") || strings.Contains(out.String(), "waiter") {
