@@ -1,0 +1,295 @@
+package app_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/kubewalk/kubewalk/chapters/app"
+	"github.com/kubewalk/kubewalk/chapters/options"
+	"github.com/kubewalk/kubewalk/server/filters"
+	"github.com/kubewalk/kubewalk/server/healthz"
+	"github.com/kubewalk/kubewalk/trace"
+	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// The benchmarks in this file time the miniature kube-apiserver as a
+// whole: how long app.Run takes to serve, how long the cascade after
+// stopCh takes, and what a request through the full handler chain costs
+// next to a bare net/http server. scripts/bench runs them with a long
+// -benchtime and writes the table of docs/performance.md; CI runs them
+// once each (-benchtime 1x) so they keep compiling and working.
+
+// kits are the setups the benchmarks run under, by sub-benchmark name.
+// Each cfg call returns a config with an exporter of its own: a kit's
+// Shutdown shuts its exporter down, and the benchmarks set up a kit per
+// boot.
+var kits = []struct {
+	name string
+	cfg  func(b *testing.B) trace.Config
+}{
+	// Every span, requests included, through the walkthrough's exporter,
+	// into io.Discard so the disk is not measured.
+	{"traced", func(b *testing.B) trace.Config {
+		exp, err := stdouttrace.New(stdouttrace.WithWriter(io.Discard))
+		if err != nil {
+			b.Fatal(err)
+		}
+		return trace.Config{Exporter: exp, Requests: true}
+	}},
+	// No trace file and no log: the kit only counts.
+	{"off", func(*testing.B) trace.Config { return trace.Config{} }},
+	// No trace file, and the walkthrough's console log at info, into
+	// io.Discard: --trace-file="" without the terminal.
+	{"console", func(*testing.B) trace.Config {
+		return trace.Config{Log: io.Discard, NoColor: true, LogLevel: zerolog.InfoLevel, Timestamps: true}
+	}},
+}
+
+// running is one app.Run on loopback listeners.
+type running struct {
+	kit              *trace.Kit
+	ctx              context.Context // carries kit
+	opts             *options.ServerRunOptions
+	insecure, secure string // host:port
+	stopCh           chan struct{}
+	done             <-chan struct{}
+	runErr           chan error
+}
+
+// prepare sets up a kit from cfg, the default options, and both ports
+// bound on 127.0.0.1:0: everything app.Run is given.
+func prepare(b *testing.B, cfg trace.Config) *running {
+	b.Helper()
+	kit, err := trace.Setup(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := kit.Context(context.Background())
+	s := options.NewServerRunOptions(ctx)
+	s.InsecureServing.Listener, s.SecureServing.Listener = listenB(b), listenB(b)
+	return &running{
+		kit:      kit,
+		ctx:      ctx,
+		opts:     s,
+		insecure: s.InsecureServing.Listener.Addr().String(),
+		secure:   s.SecureServing.Listener.Addr().String(),
+		stopCh:   make(chan struct{}),
+		runErr:   make(chan error, 1),
+	}
+}
+
+// start calls app.Run in a kit goroutine and returns at once.
+func (r *running) start() {
+	r.done = trace.Go(r.ctx, "bench: app.Run", func(ctx context.Context) {
+		r.runErr <- app.Run(ctx, r.opts, r.stopCh)
+	})
+}
+
+// boot is prepare and start.
+func boot(b *testing.B, cfg trace.Config) *running {
+	b.Helper()
+	r := prepare(b, cfg)
+	r.start()
+	return r
+}
+
+// stop closes stopCh, and waits for Run to return and for every goroutine
+// of the kit to end.
+func (r *running) stop(b *testing.B) {
+	b.Helper()
+	close(r.stopCh)
+	<-r.done
+	if err := <-r.runErr; err != nil {
+		b.Errorf("Run = %v; want nil", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := r.kit.Wait(ctx); err != nil {
+		b.Fatalf("goroutines still running after stopCh closed: %v", r.kit.Stats().Open)
+	}
+}
+
+// shutdown writes the kit's summary span and ends it.
+func (r *running) shutdown(b *testing.B) {
+	b.Helper()
+	if err := r.kit.Shutdown(context.Background(), trace.EndNormal); err != nil {
+		b.Error(err)
+	}
+}
+
+func listenB(b *testing.B) net.Listener {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ln
+}
+
+// newClient returns a keep-alive client that trusts the secure port's
+// self-signed certificate unchecked, with room for idle connections to
+// every parallel benchmark goroutine.
+func newClient() *http.Client {
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig:     &tls.Config{InsecureSkipVerify: true},
+		MaxIdleConnsPerHost: 256,
+	}}
+}
+
+// get fetches url and fails b unless it answers 200. The listeners are
+// bound before Run starts, so a request sent while Run is still building
+// the chain waits in the accept queue instead of failing: no polling.
+func get(b *testing.B, c *http.Client, url string) {
+	b.Helper()
+	if err := fetch(c, url); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// fetch GETs url and reads the whole body; any answer but 200 is an error.
+func fetch(c *http.Client, url string) error {
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("GET %s = %d; want 200", url, resp.StatusCode)
+	}
+	return err
+}
+
+// BenchmarkBoot times app.Run from the call until both ports answer
+// /healthz with 200 (the secure one after a TLS handshake). Setting up the
+// kit and the options and binding the ports are not timed.
+func BenchmarkBoot(b *testing.B) {
+	for _, k := range kits {
+		b.Run(k.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				b.StopTimer()
+				c := newClient()
+				r := prepare(b, k.cfg(b))
+				b.StartTimer()
+				r.start()
+				get(b, c, "http://"+r.insecure+"/healthz")
+				get(b, c, "https://"+r.secure+"/healthz")
+				b.StopTimer()
+				c.CloseIdleConnections()
+				r.stop(b)
+				r.shutdown(b)
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// BenchmarkStop times the cascade: from close(stopCh) until Run has
+// returned and every goroutine the kit counted has ended.
+func BenchmarkStop(b *testing.B) {
+	for _, k := range kits {
+		b.Run(k.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				b.StopTimer()
+				c := newClient()
+				r := boot(b, k.cfg(b))
+				get(b, c, "http://"+r.insecure+"/healthz")
+				get(b, c, "https://"+r.secure+"/healthz")
+				// Closing stopCh closes the listeners, not the
+				// connections (as upstream): the client closes its own.
+				c.CloseIdleConnections()
+				b.StartTimer()
+				r.stop(b)
+				b.StopTimer()
+				r.shutdown(b)
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// BenchmarkChain sends GET /healthz through the full insecure chain (the
+// seven filters, then the aggregator's mux) from parallel goroutines over
+// keep-alive connections. ns/op is the inverse of the throughput; compare
+// it with BenchmarkBareNetHTTP.
+func BenchmarkChain(b *testing.B) {
+	for _, k := range kits {
+		b.Run(k.name, func(b *testing.B) {
+			r := boot(b, k.cfg(b))
+			c := newClient()
+			get(b, c, "http://"+r.insecure+"/healthz") // Run serves
+			benchGet(b, c, "http://"+r.insecure+"/healthz")
+			c.CloseIdleConnections()
+			r.stop(b)
+			r.shutdown(b)
+		})
+	}
+}
+
+// BenchmarkBareNetHTTP is BenchmarkChain's baseline: a plain http.Server
+// on loopback whose mux holds the same /healthz handler, with no filter,
+// no delegation and no kit, and the same client (plain). To show where the
+// chain's cost comes from, goroutine puts the one filter that starts a
+// goroutine per request, filters.WithTimeout, in front of that mux.
+func BenchmarkBareNetHTTP(b *testing.B) {
+	mux := http.NewServeMux()
+	healthz.InstallHandler(mux, healthz.PingHealthz)
+	timeout := func(*http.Request) (<-chan time.Time, *apierrors.StatusError) {
+		return time.After(time.Minute), apierrors.NewServerTimeout(schema.GroupResource{}, "get", 0)
+	}
+	for _, bare := range []struct {
+		name    string
+		handler http.Handler
+	}{
+		{"plain", mux},
+		{"goroutine", filters.WithTimeout(mux, timeout)},
+	} {
+		b.Run(bare.name, func(b *testing.B) { benchServer(b, bare.handler) })
+	}
+}
+
+// benchServer serves h on loopback with a plain http.Server while
+// benchGet sends it requests.
+func benchServer(b *testing.B, h http.Handler) {
+	srv := &http.Server{Handler: h}
+	ln := listenB(b)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	c := newClient()
+	benchGet(b, c, "http://"+ln.Addr().String()+"/healthz")
+	c.CloseIdleConnections()
+	srv.Close()
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		b.Errorf("Serve = %v; want ErrServerClosed", err)
+	}
+}
+
+// benchGet is the timed part of both: GETs of url from b.RunParallel's
+// goroutines, reported also as req/s.
+func benchGet(b *testing.B, c *http.Client, url string) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := fetch(c, url); err != nil {
+				b.Error(err) // not Fatal: this is not b's goroutine
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
