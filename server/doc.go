@@ -31,6 +31,9 @@
 //     client, no request context mapper, no SNI certificates, no systemd
 //     notification.
 //   - PrepareRun, Run and NonBlockingRun take a context, for the trace.
+//   - Every server serves /debug/walkthrough, the trace kit's live state,
+//     and, with EnableSlowRequests, /debug/walkthrough/sleep; both are
+//     ours, for the walkthrough's experiments.
 //   - SetupSignalHandler takes the signal channel from its caller (the tour
 //     sends os.Interrupt on it to stand in for Ctrl-C), does not panic when
 //     called twice, and its goroutine ends when the context is done.
