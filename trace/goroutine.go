@@ -26,7 +26,9 @@ import (
 // If fn panics, Go records the panic on the span (an exception event and
 // an error status), ends the span, shuts the kit down with [EndPanic] so
 // the trace file is complete, and then panics again with the same value:
-// the process still crashes, as it would without the kit.
+// the process still crashes, as it would without the kit. The returned
+// channel is then never closed, so that no goroutine waiting on it runs
+// on while the process crashes.
 func Go(ctx context.Context, name string, fn func(ctx context.Context)) <-chan struct{} {
 	done := make(chan struct{})
 	s := scopeOf(ctx)
@@ -43,7 +45,6 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context)) <-chan s
 	k.mu.Unlock()
 
 	go func() {
-		defer close(done)
 		var span oteltrace.Span = noop.Span{} // with tracing off, ending it does nothing
 		if k.Tracing() {
 			ctx, span = k.tracer.Start(ctx, name, oteltrace.WithAttributes(
@@ -57,7 +58,7 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context)) <-chan s
 			l := zerolog.Ctx(ctx).With().Str(LogGoroutine, name).Logger()
 			ctx = k.echoTo(l, span).WithContext(ctx)
 		}
-		defer k.goroutineEnded(ctx, span, seq)
+		defer k.goroutineEnded(ctx, span, seq, done)
 		k.narrate(ctx, "goroutine started", func(*zerolog.Event) {})
 		fn(ctx)
 	}()
@@ -65,8 +66,8 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context)) <-chan s
 }
 
 // goroutineEnded runs deferred at the end of a kit goroutine, normally or
-// while it panics.
-func (k *Kit) goroutineEnded(ctx context.Context, span oteltrace.Span, seq int) {
+// while it panics. It closes done only when the goroutine did not panic.
+func (k *Kit) goroutineEnded(ctx context.Context, span oteltrace.Span, seq int, done chan<- struct{}) {
 	r := recover()
 	if r == nil {
 		k.narrate(ctx, "goroutine ended", func(*zerolog.Event) {})
@@ -89,4 +90,5 @@ func (k *Kit) goroutineEnded(ctx context.Context, span oteltrace.Span, seq int) 
 		_ = k.Shutdown(context.Background(), EndPanic)
 		panic(r)
 	}
+	close(done)
 }
