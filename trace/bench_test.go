@@ -7,9 +7,8 @@ import (
 	"testing"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/kittest"
 	"github.com/rs/zerolog"
-	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
@@ -41,24 +40,14 @@ type kit struct {
 
 var kits = []kit{
 	{"traced", func(b *testing.B) trace.Config {
-		exp, err := stdouttrace.New(stdouttrace.WithWriter(io.Discard))
-		if err != nil {
-			b.Fatal(err)
-		}
-		return trace.Config{Exporter: exp, Requests: true}
+		return trace.Config{Exporter: kittest.Encoding(b), Requests: true}
 	}},
 	{"recorded", func(*testing.B) trace.Config {
-		return trace.Config{Exporter: dropExporter{}, Requests: true}
+		return trace.Config{Exporter: kittest.Dropping{}, Requests: true}
 	}},
 	{"off", func(*testing.B) trace.Config { return trace.Config{} }},
 	{"nokit", nil},
 }
-
-// dropExporter drops every span it is given.
-type dropExporter struct{}
-
-func (dropExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
-func (dropExporter) Shutdown(context.Context) error                             { return nil }
 
 // run calls bench under each setup, as sub-benchmarks named after it. The
 // ctx bench gets carries the kit, if any, and one open step, as the code

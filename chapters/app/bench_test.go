@@ -16,9 +16,8 @@ import (
 	"github.com/kubewalk/kubewalk/server/filters"
 	"github.com/kubewalk/kubewalk/server/healthz"
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/kittest"
 	"github.com/rs/zerolog"
-	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -41,16 +40,12 @@ var kits = []struct {
 	// Every span, requests included, through the walkthrough's exporter,
 	// into io.Discard so the disk is not measured.
 	{"traced", func(b *testing.B) trace.Config {
-		exp, err := stdouttrace.New(stdouttrace.WithWriter(io.Discard))
-		if err != nil {
-			b.Fatal(err)
-		}
-		return trace.Config{Exporter: exp, Requests: true}
+		return trace.Config{Exporter: kittest.Encoding(b), Requests: true}
 	}},
 	// Every span recorded by the SDK and dropped by the exporter: traced
 	// without the cost of encoding spans as JSON.
 	{"recorded", func(*testing.B) trace.Config {
-		return trace.Config{Exporter: dropExporter{}, Requests: true}
+		return trace.Config{Exporter: kittest.Dropping{}, Requests: true}
 	}},
 	// No trace file and no log: the kit only counts.
 	{"off", func(*testing.B) trace.Config { return trace.Config{} }},
@@ -60,12 +55,6 @@ var kits = []struct {
 		return trace.Config{Log: io.Discard, NoColor: true, LogLevel: zerolog.InfoLevel, Timestamps: true}
 	}},
 }
-
-// dropExporter drops every span it is given.
-type dropExporter struct{}
-
-func (dropExporter) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
-func (dropExporter) Shutdown(context.Context) error                             { return nil }
 
 // running is one app.Run on loopback listeners.
 type running struct {

@@ -5,6 +5,7 @@ package kittest
 import (
 	"bytes"
 	"context"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
@@ -151,3 +154,21 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// Encoding returns the exporter of the walkthrough's trace file, writing
+// into io.Discard: what a traced run pays, without the disk.
+func Encoding(tb testing.TB) sdktrace.SpanExporter {
+	tb.Helper()
+	exp, err := stdouttrace.New(stdouttrace.WithWriter(io.Discard))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return exp
+}
+
+// Dropping is an exporter that drops every span: the SDK still records
+// them, so a benchmark can tell recording from encoding.
+type Dropping struct{}
+
+func (Dropping) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (Dropping) Shutdown(context.Context) error                             { return nil }
