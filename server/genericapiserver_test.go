@@ -1,3 +1,9 @@
+// Go servers refuse TLS below 1.2 by default since Go 1.22; let this test
+// binary's servers accept TLS 1.0 and 1.1 again, so that only
+// serveSecurely's MinVersion can refuse them and the TLS floor test
+// fails if it goes.
+//
+//go:debug tls10server=1
 package server_test
 
 import (
@@ -5,6 +11,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -180,13 +187,15 @@ func TestRunServesTLSUntilStopChAndCascades(t *testing.T) {
 	done := trace.Go(ctx, "test: Run", func(ctx context.Context) { runErr <- s.PrepareRun(ctx).Run(ctx, stopCh) })
 
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-		TLSClientConfig:   &tls.Config{RootCAs: pool, MaxVersion: tls.VersionTLS11},
+		TLSClientConfig:   &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11},
 		DisableKeepAlives: true,
 	}}
 	url := "https://" + s.SecureServingInfo.Listener.Addr().String() + "/secure"
-	if _, err := client.Get(url); err == nil {
-		t.Error("a TLS 1.1 client was served; want TLS 1.2 at least")
+	_, err := client.Get(url)
+	if !isProtocolVersionAlert(err) {
+		t.Errorf("GET with TLS 1.0-1.1 = %v; want the server's protocol version alert", err)
 	}
+	client.Transport.(*http.Transport).TLSClientConfig.MinVersion = 0
 	client.Transport.(*http.Transport).TLSClientConfig.MaxVersion = 0
 	if got := getWith(t, client, url); got != "secure" {
 		t.Errorf("GET /secure = %q; want secure", got)
@@ -221,6 +230,15 @@ func TestRunServesTLSUntilStopChAndCascades(t *testing.T) {
 		"server.preparedGenericAPIServer.NonBlockingRun", "server.GenericAPIServer.serveSecurely", "server.RunServer"} {
 		rec.Span(t, name)
 	}
+}
+
+// isProtocolVersionAlert reports whether err is the alert a TLS server
+// sends a client whose versions it does not accept: the refusal came from
+// the server, not from the client's own configuration.
+func isProtocolVersionAlert(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "remote error" &&
+		strings.HasSuffix(op.Err.Error(), "protocol version not supported")
 }
 
 func TestNonBlockingRunClosesInternalStopChWhenThePortIsInUse(t *testing.T) {

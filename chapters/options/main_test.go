@@ -1,3 +1,8 @@
+// Go servers refuse TLS below 1.2 by default since Go 1.22; this test
+// binary's servers accept TLS 1.0 and 1.1 again, so that only the
+// secure port's own floor can refuse them (TestSecurePortTLS).
+//
+//go:debug tls10server=1
 package options_test
 
 import (

@@ -2,6 +2,8 @@ package options_test
 
 import (
 	"crypto/tls"
+	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,27 +145,29 @@ func TestSecurePortTLS(t *testing.T) {
 	const (
 		aes128 = tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 // the generated certificate is ECDSA
 		aes256 = tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+
+		versionAlert = "protocol version not supported"
 	)
 	tests := []struct {
 		name        string
 		args        []string
 		min, max    uint16   // the client's versions
 		suites      []uint16 // the client's TLS 1.2 suites; nil: Go's
-		wantErr     bool
-		wantSuite   uint16 // when not 0, the suite agreed on
+		wantAlert   string   // when not "", the server refuses with this alert
+		wantSuite   uint16   // when not 0, the suite agreed on
 		wantVersion uint16
 	}{
-		{name: "TLS 1.1 refused", min: tls.VersionTLS10, max: tls.VersionTLS11, wantErr: true},
+		{name: "TLS 1.0 and 1.1 refused", min: tls.VersionTLS10, max: tls.VersionTLS11, wantAlert: versionAlert},
 		{name: "TLS 1.2 accepted", min: tls.VersionTLS12, max: tls.VersionTLS12, wantVersion: tls.VersionTLS12},
 		{name: "TLS 1.3 preferred", min: tls.VersionTLS12, max: tls.VersionTLS13, wantVersion: tls.VersionTLS13},
 		{name: "TLS 1.2 refused above the floor", args: []string{"--tls-min-version=VersionTLS13"},
-			min: tls.VersionTLS12, max: tls.VersionTLS12, wantErr: true},
+			min: tls.VersionTLS12, max: tls.VersionTLS12, wantAlert: versionAlert},
 		// HTTP/2 needs an AES-128-GCM suite in the list; the RSA one cannot
 		// serve an ECDSA certificate, so only AES-256 is left for TLS 1.2.
 		{name: "the one usable suite", args: []string{"--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"},
 			min: tls.VersionTLS12, max: tls.VersionTLS12, wantVersion: tls.VersionTLS12, wantSuite: aes256},
 		{name: "a suite not listed", args: []string{"--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"},
-			min: tls.VersionTLS12, max: tls.VersionTLS12, suites: []uint16{aes128}, wantErr: true},
+			min: tls.VersionTLS12, max: tls.VersionTLS12, suites: []uint16{aes128}, wantAlert: "handshake failure"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -171,10 +175,16 @@ func TestSecurePortTLS(t *testing.T) {
 			conn, err := tls.Dial("tcp", p.addr, &tls.Config{
 				RootCAs: p.roots, MinVersion: tc.min, MaxVersion: tc.max, CipherSuites: tc.suites,
 			})
-			if tc.wantErr {
+			if tc.wantAlert != "" {
 				if err == nil {
 					conn.Close()
-					t.Fatalf("handshake with versions %x-%x, suites %x succeeded; want it refused", tc.min, tc.max, tc.suites)
+				}
+				// The alert shows the server refused: a client refusing its
+				// own configuration fails without one.
+				var op *net.OpError
+				if !errors.As(err, &op) || op.Op != "remote error" || !strings.HasSuffix(op.Err.Error(), tc.wantAlert) {
+					t.Fatalf("handshake with versions %x-%x, suites %x = %v; want the server's %q alert",
+						tc.min, tc.max, tc.suites, err, tc.wantAlert)
 				}
 				return
 			}
