@@ -9,7 +9,12 @@ import (
 	"testing"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"go.uber.org/goleak"
 )
+
+// No test here may leave a goroutine behind: what the tests run must end
+// everything it starts.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // traceFile writes a small real trace and returns its path.
 func traceFile(t *testing.T) string {
