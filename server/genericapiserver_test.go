@@ -181,8 +181,7 @@ func TestRunServesTLSUntilStopChAndCascades(t *testing.T) {
 	s := newServer(t, "secure", server.EmptyDelegate, func(c *server.Config) {
 		c.SecureServingInfo = &server.SecureServingInfo{BindAddress: "127.0.0.1:0", Listener: listen(t), Cert: &certificate}
 	})
-	stopCh := make(chan struct{})
-	trace.ChanMake(ctx, stopCh, "stopCh", "the test")
+	stopCh := trace.Make(ctx, make(chan struct{}), "stopCh", "the test")
 	runErr := make(chan error, 1)
 	done := trace.Go(ctx, "test: Run", func(ctx context.Context) { runErr <- s.PrepareRun(ctx).Run(ctx, stopCh) })
 
@@ -201,8 +200,7 @@ func TestRunServesTLSUntilStopChAndCascades(t *testing.T) {
 		t.Errorf("GET /secure = %q; want secure", got)
 	}
 
-	trace.ChanClose(ctx, stopCh)
-	close(stopCh)
+	trace.Close(ctx, stopCh)
 	<-done
 	if err := <-runErr; err != nil {
 		t.Errorf("Run = %v; want nil", err)

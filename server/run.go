@@ -71,9 +71,7 @@ func (s preparedGenericAPIServer) Run(ctx context.Context, stopCh <-chan struct{
 		return err
 	}
 
-	trace.ChanWait(ctx, stopCh)
-	<-stopCh
-	trace.ChanRecv(ctx, stopCh)
+	trace.Recv(ctx, stopCh)
 	return nil
 	// --8<-- [end:run]
 }
@@ -89,24 +87,20 @@ func (s preparedGenericAPIServer) NonBlockingRun(ctx context.Context, stopCh <-c
 	defer end(&err)
 
 	// --8<-- [start:nonblockingrun]
-	internalStopCh := make(chan struct{})
-	trace.ChanMake(ctx, internalStopCh, "internalStopCh", "NonBlockingRun: close internalStopCh on stopCh")
+	internalStopCh := trace.Make(ctx, make(chan struct{}),
+		"internalStopCh", "NonBlockingRun: close internalStopCh on stopCh")
 
 	if s.SecureServingInfo != nil && s.Handler != nil {
 		if err := s.serveSecurely(ctx, internalStopCh); err != nil {
-			trace.ChanClose(ctx, internalStopCh)
-			close(internalStopCh)
+			trace.Close(ctx, internalStopCh)
 			return err
 		}
 	}
 
 	// The listener is bound: from here on the caller ends it by closing stopCh.
 	trace.Go(ctx, "NonBlockingRun: close internalStopCh on stopCh", func(ctx context.Context) {
-		trace.ChanWait(ctx, stopCh)
-		<-stopCh
-		trace.ChanRecv(ctx, stopCh)
-		trace.ChanClose(ctx, internalStopCh)
-		close(internalStopCh)
+		trace.Recv(ctx, stopCh)
+		trace.Close(ctx, internalStopCh)
 	})
 	// --8<-- [end:nonblockingrun]
 	return nil

@@ -68,11 +68,8 @@ func RunServer(ctx context.Context, server *http.Server, ln net.Listener, networ
 	// --8<-- [start:goroutines]
 	// Stop the server by closing the listener.
 	trace.Go(ctx, "RunServer: close listener on stopCh", func(ctx context.Context) {
-		trace.ChanWait(ctx, stopCh)
-		<-stopCh
-		trace.ChanRecv(ctx, stopCh)
-		trace.ListenerClose(ctx, ln)
-		ln.Close()
+		trace.Recv(ctx, stopCh)
+		trace.CloseListener(ctx, ln)
 	})
 
 	trace.Go(ctx, "RunServer: serve", func(ctx context.Context) {
@@ -89,6 +86,8 @@ func RunServer(ctx context.Context, server *http.Server, ln net.Listener, networ
 		err := server.Serve(listener)
 
 		msg := fmt.Sprintf("Stopped listening on %s", tcpAddr.String())
+		// A plain select: it only looks whether stopCh is closed, without
+		// waiting, so the trace has nothing to show until the log line.
 		select {
 		case <-stopCh:
 			trace.Log(ctx).Info().Msg(msg)

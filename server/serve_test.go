@@ -27,8 +27,7 @@ var hello = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.W
 func TestRunServerServesUntilStopChCloses(t *testing.T) {
 	ctx, rec := kittest.New(t)
 	ctx, end := trace.Step(ctx, trace.Upstream{Function: "test"})
-	stopCh := make(chan struct{})
-	trace.ChanMake(ctx, stopCh, "stopCh", "the test")
+	stopCh := trace.Make(ctx, make(chan struct{}), "stopCh", "the test")
 
 	port, err := server.RunServer(ctx, &http.Server{Handler: hello}, listen(t), "", stopCh)
 	if err != nil {
@@ -38,8 +37,7 @@ func TestRunServerServesUntilStopChCloses(t *testing.T) {
 		t.Errorf("GET / = %q; want hello", got)
 	}
 
-	trace.ChanClose(ctx, stopCh)
-	close(stopCh)
+	trace.Close(ctx, stopCh)
 	if err := rec.Kit.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -30,11 +30,12 @@ func SetupSignalHandler(ctx context.Context, c chan os.Signal) (stopCh <-chan st
 	ctx, end := trace.Step(ctx, upstreamSetupSignalHandler)
 	defer end(nil)
 
-	stop := make(chan struct{})
-	trace.ChanMake(ctx, stop, "stopCh", "SetupSignalHandler's goroutine")
+	stop := trace.Make(ctx, make(chan struct{}), "stopCh", "SetupSignalHandler's goroutine")
 	signal.Notify(c, shutdownSignals...)
 	trace.Go(ctx, "SetupSignalHandler: close stopCh on a signal", func(ctx context.Context) {
 		defer signal.Stop(c)
+		// Plain selects: c carries signals, not a channel of the story (the
+		// log line below shows the signal), and ctx.Done() is ours alone.
 		select {
 		case sig := <-c:
 			trace.Log(ctx).Info().Str("signal", sig.String()).
@@ -42,8 +43,7 @@ func SetupSignalHandler(ctx context.Context, c chan os.Signal) (stopCh <-chan st
 				Msg("Received signal, shutting down")
 		case <-ctx.Done():
 		}
-		trace.ChanClose(ctx, stop)
-		close(stop)
+		trace.Close(ctx, stop)
 
 		select {
 		case sig := <-c:

@@ -115,19 +115,15 @@ func BenchmarkGo(b *testing.B) {
 	})
 }
 
-// BenchmarkChan announces the life of one channel: made, waited on,
-// received from, closed. It reports the cost per event (4 per loop).
+// BenchmarkChan records the life of one channel: made, closed, received
+// from (a wait and a receive). It reports the cost per event (4 per loop).
 func BenchmarkChan(b *testing.B) {
 	run(b, func(b *testing.B, ctx context.Context) {
 		n := 0
 		for b.Loop() {
-			ch := make(chan struct{})
-			trace.ChanMake(ctx, ch, "stopCh", "bench")
-			trace.ChanWait(ctx, ch)
-			trace.ChanClose(ctx, ch)
-			close(ch)
-			<-ch
-			trace.ChanRecv(ctx, ch)
+			ch := trace.Make(ctx, make(chan struct{}), "stopCh", "bench")
+			trace.Close(ctx, ch)
+			trace.Recv(ctx, ch)
 			n++
 		}
 		// b.Loop reports per loop; a loop is four events.
@@ -162,7 +158,7 @@ func BenchmarkLog(b *testing.B) {
 
 // TestUntracedCostsNoAllocations pins down what the benchmarks show: with
 // no kit, the primitives allocate nothing; with a kit that neither traces
-// nor logs, a log line and the channel events after ChanMake allocate
+// nor logs, a log line and a receive from a channel Make named allocate
 // nothing, and a step allocates only the context that carries it.
 func TestUntracedCostsNoAllocations(t *testing.T) {
 	k, err := trace.Setup(trace.Config{})
@@ -171,6 +167,7 @@ func TestUntracedCostsNoAllocations(t *testing.T) {
 	}
 	defer k.Shutdown(context.Background(), trace.EndNormal)
 	ch := make(chan struct{})
+	close(ch) // so that Recv returns at once
 	for _, tc := range []struct {
 		name string
 		ctx  context.Context
@@ -180,7 +177,7 @@ func TestUntracedCostsNoAllocations(t *testing.T) {
 		{"off", k.Context(context.Background()), 2},
 	} {
 		ctx := tc.ctx
-		trace.ChanMake(ctx, ch, "stopCh", "the test")
+		trace.Make(ctx, ch, "stopCh", "the test")
 		for _, op := range []struct {
 			name string
 			max  float64
@@ -188,7 +185,7 @@ func TestUntracedCostsNoAllocations(t *testing.T) {
 		}{
 			{"Step", tc.step, func() { _, end := trace.Step(ctx, upRunServer); end(nil) }},
 			{"Log", 0, func() { trace.Log(ctx).Info().Str(trace.LogNoteKey, "n").Msg("m") }},
-			{"ChanWait+ChanRecv", 0, func() { trace.ChanWait(ctx, ch); trace.ChanRecv(ctx, ch) }},
+			{"Recv", 0, func() { trace.Recv(ctx, ch) }},
 		} {
 			if got := testing.AllocsPerRun(100, op.fn); got > op.max {
 				t.Errorf("%s: %s allocates %v times; want at most %v", tc.name, op.name, got, op.max)

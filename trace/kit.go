@@ -54,9 +54,10 @@ type Config struct {
 
 // A Kit is the instrumentation of one run: its tracer, its logger and the
 // registry of the goroutines, channels and listeners the run's steps
-// announced. Steps reach it through the context ([Kit.Context]); every
-// function of this package is a no-op for a context without a Kit, except
-// [Go], which still starts the goroutine.
+// recorded. Steps reach it through the context ([Kit.Context]). For a
+// context without a Kit, every function of this package records nothing:
+// [Go] still starts the goroutine, and the channel and listener
+// operations still operate; the rest do nothing.
 //
 // A Kit is safe for concurrent use.
 type Kit struct {

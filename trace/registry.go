@@ -35,7 +35,7 @@ type registry struct {
 	stats     Stats
 	seq       int // last goroutine or channel sequence number handed out
 	live      map[int]*goroutineInfo
-	chans     map[<-chan struct{}]*chanInfo
+	chans     map[chanKey]*chanInfo
 	listeners map[net.Listener]listenerInfo
 	// idle is closed while no kit goroutine runs, so Wait can block on it.
 	idle chan struct{}
@@ -46,6 +46,9 @@ type goroutineInfo struct {
 }
 
 type chanInfo struct {
+	// ch holds the channel, so that its address, its key, is not reused
+	// by another channel while the registry knows it.
+	ch          any
 	seq         int
 	name, owner string
 	closed      bool // kept after the close so later receives still name it
@@ -61,7 +64,7 @@ func newRegistry() registry {
 	close(idle)
 	return registry{
 		live:      map[int]*goroutineInfo{},
-		chans:     map[<-chan struct{}]*chanInfo{},
+		chans:     map[chanKey]*chanInfo{},
 		listeners: map[net.Listener]listenerInfo{},
 		idle:      idle,
 	}

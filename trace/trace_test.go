@@ -118,17 +118,13 @@ func TestShutdownCascade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stopCh := make(chan struct{})
-	trace.ChanMake(ctx, stopCh, "stopCh", "the test")
+	stopCh := trace.Make(ctx, make(chan struct{}), "stopCh", "the test")
 
 	sctx, end := trace.Step(ctx, upRunServer)
 	trace.ListenerOpen(sctx, ln)
 	done := trace.Go(sctx, "RunServer: close listener on stopCh", func(ctx context.Context) {
-		trace.ChanWait(ctx, stopCh)
-		<-stopCh
-		trace.ChanRecv(ctx, stopCh)
-		trace.ListenerClose(ctx, ln)
-		ln.Close()
+		trace.Recv(ctx, stopCh)
+		trace.CloseListener(ctx, ln)
 	})
 	end(nil)
 
@@ -140,8 +136,7 @@ func TestShutdownCascade(t *testing.T) {
 		st := rec.Kit.Stats()
 		return len(st.Open) > 0 && strings.HasSuffix(st.Open[0].Detail, "waiting on stopCh")
 	})
-	trace.ChanClose(ctx, stopCh)
-	close(stopCh)
+	trace.Close(ctx, stopCh)
 	<-done
 	if err := rec.Kit.Wait(ctx); err != nil {
 		t.Fatal(err)
@@ -183,8 +178,7 @@ func waitUntil(t *testing.T, cond func() bool) {
 
 func TestShutdownWritesSummaryWithWhatIsOpen(t *testing.T) {
 	ctx, rec := kittest.New(t)
-	stopCh := make(chan struct{})
-	trace.ChanMake(ctx, stopCh, "stopCh", "nobody")
+	trace.Make(ctx, make(chan struct{}), "stopCh", "nobody")
 	if err := rec.Kit.Shutdown(ctx, trace.EndError); err != nil {
 		t.Fatal(err)
 	}
@@ -197,11 +191,31 @@ func TestShutdownWritesSummaryWithWhatIsOpen(t *testing.T) {
 	}
 }
 
-func TestWithoutKitEverythingIsANoOpButGo(t *testing.T) {
+// TestWithoutKitOnlyTheOperationsRun: without a kit, Go still starts its
+// goroutine and the channel and listener operations still operate.
+func TestWithoutKitOnlyTheOperationsRun(t *testing.T) {
 	ctx := context.Background()
 	ctx, end := trace.Step(ctx, upRunServer)
-	ch := make(chan struct{})
-	trace.ChanMake(ctx, ch, "stopCh", "the test")
+	ch := trace.Make(ctx, make(chan int, 1), "results", "the test")
+	ch <- 7
+	if v, ok := trace.Recv(ctx, ch); v != 7 || !ok {
+		t.Errorf("Recv = %d, %t; want 7, true", v, ok)
+	}
+	trace.Close(ctx, ch)
+	if v, ok := trace.Recv(ctx, ch); v != 0 || ok {
+		t.Errorf("Recv after Close = %d, %t; want 0, false", v, ok)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trace.ListenerOpen(ctx, ln)
+	if err := trace.CloseListener(ctx, ln); err != nil {
+		t.Errorf("CloseListener = %v; want nil", err)
+	}
+	if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Accept after CloseListener = %v; want %v", err, net.ErrClosed)
+	}
 	trace.Log(ctx).Info().Msg("not written anywhere")
 	ran := false
 	<-trace.Go(ctx, "plain goroutine", func(context.Context) { ran = true })

@@ -23,24 +23,20 @@ func NonBlockingRun(ctx context.Context, insecureServingInfo *InsecureServingInf
 	// --8<-- [start:nonblockingrun]
 	// An internal stop channel lets an error clean up the listener
 	// without closing the caller's stopCh.
-	internalStopCh := make(chan struct{})
-	trace.ChanMake(ctx, internalStopCh, "internalStopCh", "NonBlockingRun: close internalStopCh on stopCh")
+	internalStopCh := trace.Make(ctx, make(chan struct{}),
+		"internalStopCh", "NonBlockingRun: close internalStopCh on stopCh")
 
 	if insecureServingInfo != nil && insecureHandler != nil {
 		if err := serveInsecurely(ctx, insecureServingInfo, insecureHandler, internalStopCh); err != nil {
-			trace.ChanClose(ctx, internalStopCh)
-			close(internalStopCh)
+			trace.Close(ctx, internalStopCh)
 			return err
 		}
 	}
 
 	// The listener is bound: from here on the caller ends it by closing stopCh.
 	trace.Go(ctx, "NonBlockingRun: close internalStopCh on stopCh", func(ctx context.Context) {
-		trace.ChanWait(ctx, stopCh)
-		<-stopCh
-		trace.ChanRecv(ctx, stopCh)
-		trace.ChanClose(ctx, internalStopCh)
-		close(internalStopCh)
+		trace.Recv(ctx, stopCh)
+		trace.Close(ctx, internalStopCh)
 	})
 	// --8<-- [end:nonblockingrun]
 	return nil

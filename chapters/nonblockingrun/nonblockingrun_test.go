@@ -38,8 +38,7 @@ func TestNonBlockingRunServesAsTheInsecureSuperuserUntilStopCh(t *testing.T) {
 		t.Fatal(err)
 	}
 	info := &nonblockingrun.InsecureServingInfo{BindAddress: ln.Addr().String(), Listener: ln}
-	stopCh := make(chan struct{})
-	trace.ChanMake(ctx, stopCh, "stopCh", "the test")
+	stopCh := trace.Make(ctx, make(chan struct{}), "stopCh", "the test")
 
 	if err := nonblockingrun.NonBlockingRun(ctx, info, insecureChain(ctx), stopCh); err != nil {
 		t.Fatalf("NonBlockingRun: %v", err)
@@ -55,8 +54,7 @@ func TestNonBlockingRunServesAsTheInsecureSuperuserUntilStopCh(t *testing.T) {
 		t.Errorf("GET / answered %q; want %q", body, want)
 	}
 
-	trace.ChanClose(ctx, stopCh)
-	close(stopCh)
+	trace.Close(ctx, stopCh)
 	if err := rec.Kit.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -30,17 +30,15 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	stopCh := make(chan struct{})
-	trace.ChanMake(ctx, stopCh, "stopCh", "caller")
+	stopCh := trace.Make(ctx, make(chan struct{}), "stopCh", "caller")
 	runErr := make(chan error, 1)
 	ran := trace.Go(ctx, "caller: Run", func(ctx context.Context) {
 		runErr <- s.PrepareRun(ctx).Run(ctx, stopCh)
 	})
 
 	fmt.Println(healthz(s.SecureServingInfo.Listener.Addr().String()))
-	trace.ChanClose(ctx, stopCh)
-	close(stopCh)
-	<-ran
+	trace.Close(ctx, stopCh)
+	<-ran // a plain receive: the example's own join, not a channel of the story
 	fmt.Println("Run returned", <-runErr)
 	if err := rec.Kit.Wait(ctx); err != nil {
 		fmt.Println(err)

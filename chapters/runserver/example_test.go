@@ -29,14 +29,12 @@ func Example() {
 		return
 	}
 
-	stopCh := make(chan struct{})
-	trace.ChanMake(ctx, stopCh, "stopCh", "caller")
+	stopCh := trace.Make(ctx, make(chan struct{}), "stopCh", "caller")
 	if _, err := server.RunServer(ctx, &http.Server{Handler: http.NotFoundHandler()}, ln, "tcp", stopCh); err != nil {
 		fmt.Println(err)
 		return
 	}
-	trace.ChanClose(ctx, stopCh)
-	close(stopCh)
+	trace.Close(ctx, stopCh)
 	if err := rec.Kit.Wait(ctx); err != nil {
 		fmt.Println(err)
 	}

@@ -123,7 +123,7 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded 
 		t.stopped.Store(true)
 		signals <- os.Interrupt
 		if slow != nil {
-			<-slow
+			<-slow // a plain receive: the tour's own join, not a channel of the story
 		}
 	})
 	return t

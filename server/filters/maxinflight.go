@@ -51,6 +51,8 @@ func WithMaxInFlightLimit(handler http.Handler, nonMutatingLimit, mutatingLimit 
 			handler.ServeHTTP(w, r)
 			return
 		}
+		// A plain select: c is a semaphore of upstream's, a count of the
+		// requests in flight, not a channel that signals anything.
 		select {
 		case c <- struct{}{}:
 			defer func() { <-c }()

@@ -72,6 +72,8 @@ func (t *timeoutHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	done := trace.Go(r.Context(), "WithTimeout: serve "+r.Method+" "+r.URL.Path, func(ctx context.Context) {
 		t.handler.ServeHTTP(tw, r.WithContext(ctx))
 	})
+	// A plain select, on every request's path: the goroutine's span and
+	// the request's status already say which case won.
 	select {
 	case <-done:
 		tw.finish()

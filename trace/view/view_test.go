@@ -29,16 +29,12 @@ func record(dir string) ([]byte, error) {
 	}
 	ctx, end := trace.Step(k.Context(context.Background()), trace.Upstream{
 		Function: "app.Run", File: "cmd/kube-apiserver/app/server.go", Ref: "v1.7.0", Chapter: "options"})
-	stopCh := make(chan struct{})
-	trace.ChanMake(ctx, stopCh, "stopCh", "app.Run")
+	stopCh := trace.Make(ctx, make(chan struct{}), "stopCh", "app.Run")
 	done := trace.Go(ctx, "waiter", func(ctx context.Context) {
-		trace.ChanWait(ctx, stopCh)
-		<-stopCh
-		trace.ChanRecv(ctx, stopCh)
+		trace.Recv(ctx, stopCh)
 		trace.Log(ctx).Info().Msg("Stopped waiting")
 	})
-	trace.ChanClose(ctx, stopCh)
-	close(stopCh)
+	trace.Close(ctx, stopCh)
 	<-done
 	end(nil)
 	if err := k.Shutdown(context.Background(), trace.EndNormal); err != nil {
