@@ -12,9 +12,7 @@ import (
 // and a real trace): it may refuse them, but must never panic, and what it
 // accepts must render.
 func FuzzRead(f *testing.F) {
-	if good, err := record(f.TempDir()); err == nil {
-		f.Add(good)
-	}
+	f.Add(recordedSeed(f))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tr, err := view.Read(bytes.NewReader(b))
 		if err != nil {
@@ -27,4 +25,19 @@ func FuzzRead(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// recordedSeed records a small real trace for a fuzz target's seed. It
+// fails the target if the trace cannot be recorded or Read refuses it:
+// a fuzz target that quietly lost its seed would still pass.
+func recordedSeed(f *testing.F) []byte {
+	f.Helper()
+	good, err := record(f.TempDir())
+	if err != nil {
+		f.Fatalf("recording the seed trace: %v", err)
+	}
+	if _, err := view.Read(bytes.NewReader(good)); err != nil {
+		f.Fatalf("Read refuses the recorded seed trace: %v", err)
+	}
+	return good
 }

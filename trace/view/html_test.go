@@ -490,9 +490,7 @@ func (w *countWriter) Write(p []byte) (int, error) { *w += countWriter(len(p)); 
 // FuzzHTML renders whatever Read accepts: it must not fail or panic. The
 // seed is a small real trace; the fixtures are too large to mutate fast.
 func FuzzHTML(f *testing.F) {
-	if good, err := record(f.TempDir()); err == nil {
-		f.Add(good)
-	}
+	f.Add(recordedSeed(f))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tr, err := view.Read(bytes.NewReader(b))
 		if err != nil {

@@ -3,6 +3,7 @@ package abac_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,12 +132,18 @@ func TestNewFromFileEmpty(t *testing.T) {
 }
 
 // FuzzNewFromFile checks that no file content makes NewFromFile panic,
-// that its errors are one line naming the file, and that what it
-// accepts can authorize.
+// that its errors are one line naming the file, and, for what it
+// accepts, three oracles over a fixed set of requests: a decision does
+// not depend on the order or the repetition of policies (it is the
+// "or" of each policy's own decision); a readonly policy never allows a
+// write; and a file without policies allows nothing.
 func FuzzNewFromFile(f *testing.F) {
 	f.Add(policy(`{"user": "alice", "namespace": "*", "resource": "*", "apiGroup": "*"}`))
 	f.Add(policy(`{"group": "*", "nonResourcePath": "/apis/*", "readonly": true}`))
+	f.Add(policy(`{"user": "*", "namespace": "*", "resource": "*", "apiGroup": "*", "nonResourcePath": "*", "readonly": true}`) +
+		policy(`{"group": "dev", "namespace": "ns", "resource": "pods", "apiGroup": ""}`))
 	f.Add("# comment\n\n{}\n")
+	f.Add("# nothing but a comment\n")
 	f.Add(`{"apiVersion": 1}`)
 	f.Fuzz(func(t *testing.T, data string) {
 		path := writeFile(t, data)
@@ -147,8 +154,50 @@ func FuzzNewFromFile(f *testing.F) {
 			}
 			return
 		}
-		u := &user.DefaultInfo{Name: "alice", Groups: []string{"dev"}}
-		pl.Authorize(authorizer.AttributesRecord{User: u, Verb: "get", Path: "/apis/x"})
-		pl.Authorize(authorizer.AttributesRecord{User: u, Verb: "create", Namespace: "ns", Resource: "pods", ResourceRequest: true})
+		reversed := slices.Clone(pl)
+		slices.Reverse(reversed)
+		twice := append(slices.Clone(pl), pl...)
+		for _, a := range fuzzRequests {
+			got, _, _ := pl.Authorize(a)
+			anyAllows := false
+			for _, p := range pl {
+				one, _, _ := abac.PolicyList{p}.Authorize(a)
+				anyAllows = anyAllows || one
+				if one && p.Spec.Readonly && !a.IsReadOnly() {
+					t.Errorf("readonly policy %+v allows %s %s%s", p.Spec, a.Verb, a.Path, a.Resource)
+				}
+			}
+			r, _, _ := reversed.Authorize(a)
+			tw, _, _ := twice.Authorize(a)
+			if got != anyAllows || r != got || tw != got {
+				t.Errorf("%q: Authorize(%+v) = %t, reversed %t, repeated %t, any single policy %t; want all equal",
+					data, a, got, r, tw, anyAllows)
+			}
+			if len(pl) == 0 && got {
+				t.Errorf("%q has no policies but allows %+v", data, a)
+			}
+		}
 	})
 }
+
+// fuzzRequests are the requests FuzzNewFromFile asks every accepted
+// policy file about: reads and writes, of resources and of paths, by a
+// user in a group, an anonymous user and no user at all.
+var fuzzRequests = func() []authorizer.AttributesRecord {
+	users := []user.Info{
+		&user.DefaultInfo{Name: "alice", Groups: []string{"dev", "system:authenticated"}},
+		&user.DefaultInfo{Name: "system:anonymous", Groups: []string{"system:unauthenticated"}},
+		nil,
+	}
+	var rs []authorizer.AttributesRecord
+	for _, u := range users {
+		for _, verb := range []string{"get", "list", "watch", "create", "update", "delete"} {
+			rs = append(rs,
+				authorizer.AttributesRecord{User: u, Verb: verb, Path: "/apis/x"},
+				authorizer.AttributesRecord{User: u, Verb: verb, Path: "/healthz"},
+				authorizer.AttributesRecord{User: u, Verb: verb, Namespace: "ns", Resource: "pods", ResourceRequest: true},
+				authorizer.AttributesRecord{User: u, Verb: verb, APIGroup: "apps", Resource: "deployments", ResourceRequest: true})
+		}
+	}
+	return rs
+}()

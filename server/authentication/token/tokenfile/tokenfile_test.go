@@ -1,6 +1,7 @@
 package tokenfile_test
 
 import (
+	"encoding/csv"
 	"os"
 	"path/filepath"
 	"slices"
@@ -86,17 +87,50 @@ func TestNewCSVMissingFile(t *testing.T) {
 	}
 }
 
-// FuzzNewCSV checks that no file content makes NewCSV panic, and that
-// every error it returns is one line naming the file.
+// FuzzNewCSV checks that no file content makes NewCSV panic, that every
+// error it returns is one line naming the file, and, for a file it
+// accepts, that each line's token authenticates as that line's user: its
+// name, its uid and its groups (the fourth column split at commas, none
+// without it). encoding/csv, read the way the package comment describes
+// the format, is the oracle for what the lines are.
 func FuzzNewCSV(f *testing.F) {
-	for _, seed := range []string{"t1,alice,1\n", "t1,alice,1,\"a,b\"\n", "\"", "t,u\n", ",,\n,,\n"} {
+	for _, seed := range []string{"t1,alice,1\n", "t1,alice,1,\"a,b\"\n", "\"", "t,u\n", ",,\n,,\n",
+		"t1,alice,1,dev\n\nt2,bob,2,\"dev,ops\",extra\nt3,carol,3\n"} {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data string) {
 		path := writeFile(t, data)
-		_, err := tokenfile.NewCSV(path)
-		if err != nil && (!strings.Contains(err.Error(), path) || strings.Contains(err.Error(), "\n")) {
-			t.Errorf("NewCSV(%q) error = %q; want one line naming the file", data, err)
+		a, err := tokenfile.NewCSV(path)
+		if err != nil {
+			if !strings.Contains(err.Error(), path) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("NewCSV(%q) error = %q; want one line naming the file", data, err)
+			}
+			return
+		}
+		r := csv.NewReader(strings.NewReader(data))
+		r.FieldsPerRecord = -1
+		records, err := r.ReadAll()
+		if err != nil {
+			t.Fatalf("NewCSV accepted %q, which encoding/csv refuses: %v", data, err)
+		}
+		listed := map[string]bool{}
+		for _, rec := range records {
+			listed[rec[0]] = true
+		}
+		for _, rec := range records {
+			var groups []string
+			if len(rec) >= 4 {
+				groups = strings.Split(rec[3], ",")
+			}
+			u, ok, err := a.AuthenticateToken(rec[0])
+			if !ok || err != nil || u.GetName() != rec[1] || u.GetUID() != rec[2] || !slices.Equal(u.GetGroups(), groups) {
+				t.Errorf("%q: AuthenticateToken(%q) = %v, %t, %v; want %s/%s/%q", data, rec[0], u, ok, err, rec[1], rec[2], groups)
+			}
+			if other := rec[0] + "-not-listed"; !listed[other] {
+				if _, ok, _ := a.AuthenticateToken(other); ok {
+					t.Errorf("%q: AuthenticateToken(%q), a token not listed, succeeds", data, other)
+				}
+			}
 		}
 	})
 }
