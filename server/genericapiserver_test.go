@@ -156,7 +156,10 @@ func TestPrepareRunInstallsHealthzWithTheDelegatesChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := "[+]ping ok\n[+]first-check ok\nhealthz check passed\n"
 	if resp.StatusCode != http.StatusOK || string(body) != want {
 		t.Errorf("GET /healthz?verbose = %d %q; want 200 %q", resp.StatusCode, body, want)
@@ -170,7 +173,10 @@ func getWith(t *testing.T, c *http.Client, url string) string {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: reading the body: %v", url, err)
+	}
 	return string(b)
 }
 
@@ -201,13 +207,11 @@ func TestRunServesTLSUntilStopChAndCascades(t *testing.T) {
 	}
 
 	trace.Close(ctx, stopCh)
-	<-done
+	kittest.Await(t, done, "Run to return")
 	if err := <-runErr; err != nil {
 		t.Errorf("Run = %v; want nil", err)
 	}
-	if err := rec.Kit.Wait(ctx); err != nil {
-		t.Fatal(err)
-	}
+	rec.Wait(t)
 	end(nil) // the test's span holds the stopCh close
 	var cascade []string
 	for _, e := range rec.Events() {

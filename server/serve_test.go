@@ -38,9 +38,7 @@ func TestRunServerServesUntilStopChCloses(t *testing.T) {
 	}
 
 	trace.Close(ctx, stopCh)
-	if err := rec.Kit.Wait(ctx); err != nil {
-		t.Fatal(err)
-	}
+	rec.Wait(t)
 	end(nil)
 
 	want := fmt.Sprintf("Stopped listening on 127.0.0.1:%d", port)
@@ -158,24 +156,20 @@ func TestSetupSignalHandler(t *testing.T) {
 		c := make(chan os.Signal, 2)
 		stopCh := server.SetupSignalHandler(ctx, c)
 		c <- os.Interrupt
-		<-stopCh
+		kittest.Await(t, stopCh, "stopCh to close")
 		if !strings.Contains(rec.Logs(), "Received signal, shutting down") {
 			t.Errorf("log lacks the first signal:\n%s", rec.Logs())
 		}
 		cancel()
-		if err := rec.Kit.Wait(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		rec.Wait(t)
 	})
 	t.Run("ctx done without a signal closes stopCh too", func(t *testing.T) {
 		ctx, rec := kittest.New(t)
 		ctx, cancel := context.WithCancel(ctx)
 		stopCh := server.SetupSignalHandler(ctx, make(chan os.Signal, 2))
 		cancel()
-		<-stopCh
-		if err := rec.Kit.Wait(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		kittest.Await(t, stopCh, "stopCh to close")
+		rec.Wait(t)
 		if st := rec.Kit.Stats(); st.ChansClosed != 1 || len(st.Open) != 0 {
 			t.Errorf("Stats() = %+v; want stopCh closed and nothing open", st)
 		}

@@ -88,7 +88,7 @@ func TestSelectRecordsEveryWaitAndTheCaseThatRan(t *testing.T) {
 		})
 	})
 	trace.Close(ctx, stopCh)
-	<-done
+	kittest.Await(t, done, "the watcher to end")
 
 	if got, want := rec.Lane("watcher"), "chan.wait stopCh\nchan.wait timeoutCh\nchan.recv stopCh\n"; got != want {
 		t.Errorf("watcher's events:\n%s; want\n%s", got, want)

@@ -137,10 +137,8 @@ func TestShutdownCascade(t *testing.T) {
 		return len(st.Open) > 0 && strings.HasSuffix(st.Open[0].Detail, "waiting on stopCh")
 	})
 	trace.Close(ctx, stopCh)
-	<-done
-	if err := rec.Kit.Wait(ctx); err != nil {
-		t.Fatal(err)
-	}
+	kittest.Await(t, done, "the goroutine to end")
+	rec.Wait(t)
 	endTest(nil)
 
 	st = rec.Kit.Stats()
@@ -218,7 +216,7 @@ func TestWithoutKitOnlyTheOperationsRun(t *testing.T) {
 	}
 	trace.Log(ctx).Info().Msg("not written anywhere")
 	ran := false
-	<-trace.Go(ctx, "plain goroutine", func(context.Context) { ran = true })
+	kittest.Await(t, trace.Go(ctx, "plain goroutine", func(context.Context) { ran = true }), "the plain goroutine")
 	end(nil)
 	if !ran {
 		t.Error("Go without a kit did not run fn")
@@ -280,7 +278,11 @@ func TestPanicIsRecordedBeforeTheCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx := k.Context(context.Background())
-		<-trace.Go(ctx, "doomed", func(context.Context) { panic("Stopped listening on 127.0.0.1:1 due to error: boom") })
+		done := trace.Go(ctx, "doomed", func(context.Context) { panic("Stopped listening on 127.0.0.1:1 due to error: boom") })
+		select {
+		case <-done:
+		case <-time.After(kittest.Deadline):
+		}
 		t.Fatal("the goroutine's panic did not crash the process")
 	}
 	path := filepath.Join(t.TempDir(), "trace.json")
@@ -296,7 +298,10 @@ func TestPanicIsRecordedBeforeTheCrash(t *testing.T) {
 	if names := readSpanNames(t, path); !slices.Equal(names, []string{"doomed", trace.SummarySpanName}) {
 		t.Errorf("spans in file = %q; want the goroutine and the summary", names)
 	}
-	b, _ := os.ReadFile(path)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, want := range []string{`"exception"`, `"Code":"Error"`, `"Value":"panic"`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("trace file lacks %s:\n%s", want, b)
@@ -319,5 +324,7 @@ func TestPauseIsCalledAroundEveryStep(t *testing.T) {
 	if want := []string{"outer false", "inner false", "inner true", "outer true"}; !slices.Equal(calls, want) {
 		t.Errorf("Pause calls = %q; want %q", calls, want)
 	}
-	k.Shutdown(context.Background(), trace.EndNormal)
+	if err := k.Shutdown(context.Background(), trace.EndNormal); err != nil {
+		t.Error(err)
+	}
 }

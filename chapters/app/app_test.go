@@ -38,13 +38,11 @@ func start(t *testing.T) *rest.Config {
 	t.Cleanup(func() {
 		transport.CloseIdleConnections()
 		close(stopCh)
-		<-done
+		kittest.Await(t, done, "Run to return")
 		if err := <-runErr; err != nil {
 			t.Errorf("Run = %v; want nil", err)
 		}
-		if err := rec.Kit.Wait(context.Background()); err != nil {
-			t.Error(err)
-		}
+		rec.Wait(t)
 	})
 	return &rest.Config{Host: "http://" + s.InsecureServing.Listener.Addr().String(), Transport: transport}
 }

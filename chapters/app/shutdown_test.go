@@ -27,10 +27,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// loadDeadline bounds every wait of the shutdown test: past it the test
-// fails rather than hangs.
-const loadDeadline = 10 * time.Second
-
 // loadToken authenticates the test's requests on the secure port, where
 // anonymous requests may be refused.
 const loadToken = "load-token"
@@ -55,7 +51,7 @@ func TestShutdownUnderLoad(t *testing.T) {
 	runErr := make(chan error, 1)
 	ran := trace.Go(ctx, "test: app.Run", func(ctx context.Context) { runErr <- app.Run(ctx, s, stopCh) })
 
-	l := &load{client: &http.Client{Timeout: loadDeadline, Transport: &http.Transport{
+	l := &load{client: &http.Client{Timeout: kittest.Deadline, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, // self-signed
 	}}}
 	defer l.client.CloseIdleConnections()
@@ -65,7 +61,7 @@ func TestShutdownUnderLoad(t *testing.T) {
 
 	l.stopping.Store(true)
 	close(stopCh)
-	within(t, "app.Run to return", ran)
+	kittest.Await(t, ran, "app.Run to return")
 	if err := <-runErr; err != nil {
 		t.Errorf("Run = %v; want nil", err)
 	}
@@ -84,13 +80,9 @@ func TestShutdownUnderLoad(t *testing.T) {
 		h.finish(t)
 	}
 
-	within(t, "the clients to finish", loaded)
+	kittest.Await(t, loaded, "the clients to finish")
 	l.client.CloseIdleConnections()
-	waitCtx, cancel := context.WithTimeout(context.Background(), loadDeadline)
-	defer cancel()
-	if err := rec.Kit.Wait(waitCtx); err != nil {
-		t.Fatalf("goroutines still running: %v; %+v", err, rec.Kit.Stats().Open)
-	}
+	rec.Wait(t)
 	t.Log(l.report())
 	if st := rec.Kit.Stats(); st.ListenersClosed != 2 || len(st.Open) != 0 {
 		t.Errorf("Stats() = %+v; want both listeners closed and nothing open", st)
@@ -207,7 +199,7 @@ const requestLine = "GET /api/v1/namespaces HTTP/1.1\r\nHost: kubewalk\r\n"
 
 func sendHalf(t *testing.T, addr string, secure bool) *halfSent {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, loadDeadline)
+	conn, err := net.DialTimeout("tcp", addr, kittest.Deadline)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +207,7 @@ func sendHalf(t *testing.T, addr string, secure bool) *halfSent {
 		conn = tls.Client(conn, &tls.Config{InsecureSkipVerify: true})
 	}
 	t.Cleanup(func() { conn.Close() })
-	conn.SetDeadline(time.Now().Add(loadDeadline))
+	conn.SetDeadline(time.Now().Add(kittest.Deadline))
 	h := &halfSent{addr: addr, conn: conn, r: bufio.NewReader(conn)}
 	h.write(t, requestLine+"Authorization: Bearer "+loadToken+"\r\n\r\n")
 	h.readWhole(t)
@@ -260,24 +252,15 @@ func writeTokenFile(t *testing.T) string {
 	return path
 }
 
-// waitUntil polls cond until it holds, failing the test after loadDeadline.
+// waitUntil polls cond until it holds, failing the test after
+// kittest.Deadline.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(loadDeadline)
+	deadline := time.Now().Add(kittest.Deadline)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s", loadDeadline, what)
+			t.Fatalf("waited %v for %s", kittest.Deadline, what)
 		}
 		time.Sleep(time.Millisecond)
-	}
-}
-
-// within waits for ch to close, failing the test after loadDeadline.
-func within(t *testing.T, what string, ch <-chan struct{}) {
-	t.Helper()
-	select {
-	case <-ch:
-	case <-time.After(loadDeadline):
-		t.Fatalf("waited %v for %s", loadDeadline, what)
 	}
 }

@@ -93,7 +93,10 @@ func TestCreateKubeAPIServerConfigWritesTheCertToCertDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, _ := os.ReadFile(s.SecureServing.ServerCert.CertFile)
+	before, err := os.ReadFile(s.SecureServing.ServerCert.CertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if c.GenericConfig.SecureServingInfo.Cert == nil || len(before) == 0 {
 		t.Error("the certificate in --cert-dir was not loaded")
 	}

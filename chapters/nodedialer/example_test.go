@@ -13,7 +13,11 @@ import (
 // With --ssh-user set, CreateNodeDialer builds a tunneler and a transport
 // that dials through it; without, the transport dials directly.
 func Example() {
-	k, _ := trace.Setup(trace.Config{Log: os.Stdout, NoColor: true})
+	k, err := trace.Setup(trace.Config{Log: os.Stdout, NoColor: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	ctx := k.Context(context.Background())
 
 	s := options.NewServerRunOptions(ctx)

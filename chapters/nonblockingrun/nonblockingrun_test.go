@@ -48,16 +48,17 @@ func TestNonBlockingRunServesAsTheInsecureSuperuserUntilStopCh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if want := "system:unsecured system:masters,system:authenticated"; string(body) != want {
 		t.Errorf("GET / answered %q; want %q", body, want)
 	}
 
 	trace.Close(ctx, stopCh)
-	if err := rec.Kit.Wait(ctx); err != nil {
-		t.Fatal(err)
-	}
+	rec.Wait(t)
 	end(nil)
 
 	var cascade []string

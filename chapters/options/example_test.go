@@ -19,7 +19,9 @@ func Example() {
 	fmt.Println("secure:  ", s.SecureServing.BindAddress, s.SecureServing.BindPort)
 	fmt.Println("insecure:", s.InsecureServing.BindAddress, s.InsecureServing.BindPort)
 
-	_ = fs.Parse([]string{"--insecure-port=18080", "--authorization-mode=AlwaysAllow,AlwaysDeny"})
+	if err := fs.Parse([]string{"--insecure-port=18080", "--authorization-mode=AlwaysAllow,AlwaysDeny"}); err != nil {
+		fmt.Println(err)
+	}
 	fmt.Println("insecure:", s.InsecureServing.BindAddress, s.InsecureServing.BindPort)
 	fmt.Println("authorization:", s.Authorization.Mode)
 	fmt.Println("node ports:", s.ServiceNodePortRange.String())
@@ -39,12 +41,14 @@ func ExampleServerRunOptions_Validate() {
 	s := options.NewServerRunOptions(ctx)
 	fs := pflag.NewFlagSet("kube-apiserver", pflag.ContinueOnError)
 	s.AddFlags(ctx, fs)
-	_ = fs.Parse([]string{
+	if err := fs.Parse([]string{
 		"--secure-port=70000",
 		"--service-cluster-ip-range=10.0.0.0/8",
 		"--authorization-mode=AlwaysAllow,RBAC",
 		"--apiserver-count=0",
-	})
+	}); err != nil {
+		fmt.Println(err)
+	}
 	for _, err := range s.Validate() {
 		fmt.Println(err)
 	}

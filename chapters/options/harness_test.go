@@ -68,13 +68,11 @@ func startSecurePort(t *testing.T, args ...string) securePort {
 	go func() { runErr <- srv.PrepareRun(ctx).Run(ctx, stopCh) }()
 	t.Cleanup(func() {
 		close(stopCh)
-		if err := <-runErr; err != nil {
+		if err := kittest.Await(t, runErr, "Run to return"); err != nil {
 			t.Errorf("Run: %v", err)
 		}
 		// The serving goroutines end when the listener closes; wait for them.
-		if err := rec.Kit.Wait(ctx); err != nil {
-			t.Error(err)
-		}
+		rec.Wait(t)
 	})
 
 	roots := x509.NewCertPool()

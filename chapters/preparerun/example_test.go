@@ -22,7 +22,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	defer rec.Kit.Shutdown(context.Background(), trace.EndNormal)
+	defer rec.End()
 	ctx, end := trace.Step(ctx, trace.Upstream{Function: "caller"})
 
 	s, err := newSecureServer()

@@ -1,7 +1,6 @@
 package runserver_test
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -21,7 +20,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	defer rec.Kit.Shutdown(context.Background(), trace.EndNormal)
+	defer rec.End()
 	ctx, end := trace.Step(ctx, trace.Upstream{Function: "caller"})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

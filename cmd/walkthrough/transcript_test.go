@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kubewalk/kubewalk/trace"
 )
 
 var update = flag.Bool("update", false, "rewrite the book's transcripts in docs/transcripts from this run")
@@ -36,7 +38,10 @@ func TestBookTranscripts(t *testing.T) {
 	for chapter, steps := range chapterSteps {
 		got[chapter+".txt"] = mainGoroutineLines(normalize(out.stderr), steps)
 	}
-	_, paused, _ := experiment(t, "\n", false, "--until", "nonblockingrun")
+	code, paused, ending := experiment(t, "\n", false, "--until", "nonblockingrun")
+	if code != 0 || ending != string(trace.EndNormal) {
+		t.Fatalf("--until nonblockingrun: exit %d, ending %q; want 0 and a normal ending:\n%s", code, ending, paused)
+	}
 	paused = normalize(paused)
 	start, end := strings.Index(paused, "■ paused"), strings.Index(paused, "Enter continues")
 	if start < 0 || end < start {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kubewalk/kubewalk/server/filters"
+	"github.com/kubewalk/kubewalk/trace/kittest"
 	"k8s.io/apimachinery/pkg/util/sets"
 )
 
@@ -43,7 +44,10 @@ func hold(t *testing.T, h http.Handler, g *gate, method, target string) (wait fu
 	case <-done:
 		t.Fatalf("%s %s = %d without reaching the handler; want it held", method, target, w.Code)
 	}
-	return func() *httptest.ResponseRecorder { <-done; return w }
+	return func() *httptest.ResponseRecorder {
+		kittest.Await(t, done, method+" "+target+" to be answered")
+		return w
+	}
 }
 
 // TestWithMaxInFlightLimit fills the one slot of reads, then the one of

@@ -46,10 +46,8 @@ func (s *stuck) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *stuck) finish(t *testing.T, rec *kittest.Recorder) error {
 	t.Helper()
 	close(s.release)
-	err := <-s.wrote
-	if werr := rec.Kit.Wait(context.Background()); werr != nil {
-		t.Fatal(werr)
-	}
+	err := kittest.Await(t, s.wrote, "the handler's late write")
+	rec.Wait(t)
 	return err
 }
 
@@ -135,9 +133,9 @@ func TestWithTimeoutAfterWriting(t *testing.T) {
 		defer func() { panicked <- recover() }()
 		serveTraced(filters.WithTimeout(h, timeoutAfter(timeout)), rec, "GET", "/api/v1/namespaces/x")
 	}()
-	<-h.blocked
+	kittest.Await(t, h.blocked, "the handler to block")
 	timeout <- time.Time{}
-	if p := <-panicked; p != http.ErrAbortHandler {
+	if p := kittest.Await(t, panicked, "WithTimeout to abort"); p != http.ErrAbortHandler {
 		t.Errorf("WithTimeout panicked with %v; want http.ErrAbortHandler", p)
 	}
 	if err := h.finish(t, rec); err != http.ErrHandlerTimeout {

@@ -40,7 +40,11 @@ func New(tb testing.TB) (context.Context, *Recorder) {
 	if err != nil {
 		tb.Fatalf("trace.Setup: %v", err)
 	}
-	tb.Cleanup(func() { _ = r.Kit.Shutdown(context.Background(), trace.EndNormal) })
+	tb.Cleanup(func() {
+		if err := r.Kit.Shutdown(context.Background(), trace.EndNormal); err != nil {
+			tb.Errorf("shutting the kit down: %v", err)
+		}
+	})
 	return ctx, r
 }
 

@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/kittest"
 	"github.com/kubewalk/kubewalk/trace/view"
 	"go.uber.org/goleak"
 )
@@ -35,7 +38,11 @@ func record(dir string) ([]byte, error) {
 		trace.Log(ctx).Info().Msg("Stopped waiting")
 	})
 	trace.Close(ctx, stopCh)
-	<-done
+	select {
+	case <-done:
+	case <-time.After(kittest.Deadline):
+		return nil, errors.New("the waiter never saw stopCh close")
+	}
 	end(nil)
 	if err := k.Shutdown(context.Background(), trace.EndNormal); err != nil {
 		return nil, err
