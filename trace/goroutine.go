@@ -59,7 +59,7 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context)) <-chan s
 			ctx = k.echoTo(l, span).WithContext(ctx)
 		}
 		defer k.goroutineEnded(ctx, span, seq, done)
-		k.narrate(ctx, "goroutine started", func(*zerolog.Event) {})
+		k.narrate(ctx, msgGoroutineStarted, func(*zerolog.Event) {})
 		fn(ctx)
 	}()
 	return done
@@ -70,7 +70,7 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context)) <-chan s
 func (k *Kit) goroutineEnded(ctx context.Context, span oteltrace.Span, seq int, done chan<- struct{}) {
 	r := recover()
 	if r == nil {
-		k.narrate(ctx, "goroutine ended", func(*zerolog.Event) {})
+		k.narrate(ctx, msgGoroutineEnded, func(*zerolog.Event) {})
 	} else {
 		msg := fmt.Sprint(r)
 		span.AddEvent("exception", oteltrace.WithAttributes(
@@ -86,7 +86,7 @@ func (k *Kit) goroutineEnded(ctx context.Context, span oteltrace.Span, seq int, 
 	if r != nil {
 		l := zerolog.Ctx(ctx).Output(k.out)
 		l.Error().Str("panic", fmt.Sprint(r)).
-			Msg("goroutine panicked: trace written, the process crashes next")
+			Msg(words.panicked)
 		_ = k.Shutdown(context.Background(), EndPanic)
 		panic(r)
 	}

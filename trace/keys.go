@@ -45,6 +45,7 @@ const (
 	LogUpstreamKey = "upstream" // upstream file@ref of the enclosing step
 	LogNoteKey     = "note"     // a one-sentence teaching annotation
 	LogGoroutine   = "goroutine"
+	LogChapterKey  = "chapter" // on the line that starts a step: its chapter
 
 	// The summary span.
 	SummarySpanName      = "walkthrough.summary"

@@ -30,14 +30,15 @@ type Config struct {
 	// Log receives the log lines; nil discards them, and then, with
 	// tracing off, the kit builds no log line at all.
 	Log io.Writer
-	// LogFormat is "console" (the default when empty) or "json".
+	// LogFormat is "console" (the default when empty), the narration a
+	// person reads, or "json", one object per line with every field.
 	LogFormat string
 	// LogLevel is the lowest level written; the zero value is debug.
 	LogLevel zerolog.Level
 	// NoColor turns off colour in the console format.
 	NoColor bool
-	// Timestamps adds the time to each log line. Examples leave it off
-	// so their output is stable.
+	// Timestamps adds the time to each line of the JSON format; the
+	// console narration leaves times out.
 	Timestamps bool
 
 	// Requests records a span for every HTTP request served (see [Request]).

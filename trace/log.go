@@ -21,20 +21,10 @@ func Log(ctx context.Context) *zerolog.Logger { return zerolog.Ctx(ctx) }
 
 func (k *Kit) setupLog(cfg Config) error {
 	out := cfg.Log
-	timeFormat := time.RFC3339Nano
 	switch cfg.LogFormat {
 	case "", "console":
-		timeFormat = "15:04:05.000"
 		if out != nil {
-			out = zerolog.ConsoleWriter{
-				Out:          out,
-				NoColor:      cfg.NoColor,
-				PartsExclude: partsExclude(cfg.Timestamps),
-				FormatTimestamp: func(i any) string {
-					s, _ := i.(string)
-					return s
-				},
-			}
+			out = newConsole(out, !cfg.NoColor)
 		}
 	case "json":
 	default:
@@ -53,19 +43,12 @@ func (k *Kit) setupLog(cfg Config) error {
 	k.logger = zerolog.New(out).Level(cfg.LogLevel)
 	if cfg.Timestamps {
 		// Our own hook rather than zerolog's Timestamp(), whose format is a
-		// package-level setting; the console shows milliseconds.
+		// package-level setting.
 		k.logger = k.logger.Hook(zerolog.HookFunc(func(e *zerolog.Event, _ zerolog.Level, _ string) {
-			e.Str(zerolog.TimestampFieldName, time.Now().Format(timeFormat))
+			e.Str(zerolog.TimestampFieldName, time.Now().Format(time.RFC3339Nano))
 		}))
 	}
 	return nil
-}
-
-func partsExclude(timestamps bool) []string {
-	if timestamps {
-		return nil
-	}
-	return []string{zerolog.TimestampFieldName}
 }
 
 // echoTo returns l writing through a spanWriter, so that its lines are also

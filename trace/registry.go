@@ -104,9 +104,9 @@ func (r *registry) open() []Open {
 	}
 	bySeq := map[int]Open{}
 	for seq, g := range r.live {
-		d := "started by " + g.startedBy
+		d := words.startedBy + " " + g.startedBy
 		if g.waitingOn != "" {
-			d += ", waiting on " + g.waitingOn
+			d += ", " + words.waitingOn + " " + g.waitingOn
 		}
 		bySeq[seq] = Open{Kind: "goroutine", Name: g.name, Detail: d}
 	}
@@ -115,11 +115,11 @@ func (r *registry) open() []Open {
 			continue
 		}
 		cs = append(cs, c.seq)
-		bySeq[c.seq] = Open{Kind: "chan", Name: c.name, Detail: "closed by " + c.owner}
+		bySeq[c.seq] = Open{Kind: "chan", Name: c.name, Detail: words.closedBy + " " + c.owner}
 	}
 	for _, l := range r.listeners {
 		ls = append(ls, l.seq)
-		bySeq[l.seq] = Open{Kind: "listener", Name: l.addr, Detail: "not closed"}
+		bySeq[l.seq] = Open{Kind: "listener", Name: l.addr, Detail: words.notClosed}
 	}
 	var out []Open
 	for _, group := range [][]int{gs, cs, ls} {

@@ -50,7 +50,7 @@ func Step(ctx context.Context, up Upstream) (_ context.Context, end func(errp *e
 	k.mu.Unlock()
 	if !k.Tracing() {
 		ctx, end := stepUntraced(ctx, s, up)
-		return k.paused(ctx, up, end)
+		return k.started(ctx, up, end)
 	}
 
 	ctx, span := k.tracer.Start(ctx, up.Function)
@@ -69,7 +69,7 @@ func Step(ctx context.Context, up Upstream) (_ context.Context, end func(errp *e
 		Str(LogUpstreamKey, up.File+"@"+up.Ref).
 		Logger()
 	ctx = k.echoTo(l, span).WithContext(ctx)
-	return k.paused(ctx, up, func(errp *error) {
+	return k.started(ctx, up, func(errp *error) {
 		if errp != nil && *errp != nil {
 			span.RecordError(*errp)
 			span.SetStatus(codes.Error, (*errp).Error())
@@ -78,14 +78,20 @@ func Step(ctx context.Context, up Upstream) (_ context.Context, end func(errp *e
 	})
 }
 
-// paused calls the kit's Pause hook, if any, as the step starts and after
-// it has ended, in the step's goroutine.
-func (k *Kit) paused(ctx context.Context, up Upstream, end func(*error)) (context.Context, func(*error)) {
-	if k.pause == nil {
-		return ctx, end
+// started calls the kit's Pause hook, if any, and then narrates that the
+// step starts (the console's header line); end calls the hook again after
+// the step has ended. Both run in the step's goroutine.
+func (k *Kit) started(ctx context.Context, up Upstream, end func(*error)) (context.Context, func(*error)) {
+	if k.pause != nil {
+		k.pause(up, false)
+		end = k.pausedAfter(up, end)
 	}
-	k.pause(up, false)
-	return ctx, func(errp *error) {
+	k.narrate(ctx, msgStepStarted, func(e *zerolog.Event) { e.Str(LogChapterKey, up.Chapter) })
+	return ctx, end
+}
+
+func (k *Kit) pausedAfter(up Upstream, end func(*error)) func(*error) {
+	return func(errp *error) {
 		end(errp)
 		k.pause(up, true)
 	}

@@ -101,8 +101,9 @@ func TestLogLinesBecomeSpanEvents(t *testing.T) {
 			t.Errorf("event attribute %s = %q; want %q", key, got, want)
 		}
 	}
-	want := "INF Serving insecurely on 127.0.0.1:8080 note=\"the port is bound before Serve starts\" " +
-		"step=server.RunServer upstream=staging/src/k8s.io/apiserver/pkg/server/serve.go@v1.7.0\n"
+	want := "▸ server.RunServer · staging/src/k8s.io/apiserver/pkg/server/serve.go@v1.7.0 · chapter runserver\n" +
+		"    Serving insecurely on 127.0.0.1:8080\n" +
+		"      ↳ the port is bound before Serve starts\n"
 	if got := rec.Logs(); got != want {
 		t.Errorf("log = %q; want %q", got, want)
 	}

@@ -30,9 +30,15 @@ func Example() {
 	fmt.Printf("tunneler: %T error: %v\n", tunneler, err)
 	fmt.Println(dialErr)
 	// Output:
-	// INF no SSH tunneler note="no --ssh-user: the proxy transport dials nodes directly" step=app.CreateNodeDialer upstream=cmd/kube-apiserver/app/server.go@v1.7.0
+	// ▸ options.NewServerRunOptions · cmd/kube-apiserver/app/options/options.go@v1.7.0 · chapter options
+	// ▸ app.CreateNodeDialer · cmd/kube-apiserver/app/server.go@v1.7.0 · chapter nodedialer
+	//     no SSH tunneler
+	//       ↳ no --ssh-user: the proxy transport dials nodes directly
 	// tunneler: <nil> skips TLS verification: true error: <nil>
-	// INF SSH tunneler built healthCheck=http://127.0.0.1:10255/healthz note="upstream's master runs this tunneler next: one SSH tunnel per node, checked through the kubelet's read-only port; the walkthrough builds it and opens none" step=app.CreateNodeDialer upstream=cmd/kube-apiserver/app/server.go@v1.7.0 user=admin
+	// ▸ app.CreateNodeDialer · cmd/kube-apiserver/app/server.go@v1.7.0 · chapter nodedialer
+	//     SSH tunneler built healthCheck=http://127.0.0.1:10255/healthz user=admin
+	//       ↳ upstream's master runs this tunneler next: one SSH tunnel per node, checked through the
+	//         kubelet's read-only port; the walkthrough builds it and opens none
 	// tunneler: *nodedialer.SSHTunneler error: <nil>
 	// dial tcp 10.0.0.7:10250 as admin: nodedialer: the walkthrough opens no SSH tunnels
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,9 +14,9 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the book's transcripts in docs/transcripts from this run")
 
-// chapterSteps are the steps whose log lines each chapter of the book
-// shows. Only lines of the main goroutine are kept: their order does not
-// depend on the scheduler, so a transcript is the same on every run.
+// chapterSteps are the steps whose narration each chapter of the book
+// shows. Only the main goroutine's is kept: its order does not depend on
+// the scheduler, so a transcript is the same on every run.
 var chapterSteps = map[string][]string{
 	"options":        {"main.main", "options.NewServerRunOptions", "options.ServerRunOptions.AddFlags", "server.SetupSignalHandler", "app.Run"},
 	"nodedialer":     {"app.CreateNodeDialer"},
@@ -92,18 +93,43 @@ func normalize(s string) string {
 	return tempTrace.ReplaceAllString(s, "walkthrough-trace.json")
 }
 
-// mainGoroutineLines keeps the log lines of the given steps that were
-// written outside any kit goroutine.
+// mainGoroutineLines keeps, from the console narration, the header lines
+// of the given steps and the lines under them that the main goroutine
+// wrote. Lane lines ("  [name]") depend on how other goroutines' lines
+// fell in between and are left out; where the main goroutine goes back to
+// an enclosing step, the "  [main] step" line the console writes then is
+// kept, as it does not depend on them.
 func mainGoroutineLines(log string, steps []string) string {
 	var b strings.Builder
+	lane, step, kept := "main", "", ""
+	inHeader := false
 	for _, line := range strings.SplitAfter(log, "\n") {
-		if strings.Contains(line, " goroutine=") {
-			continue
-		}
-		for _, step := range steps {
-			if strings.Contains(line, " step="+step+" ") {
+		switch {
+		case strings.HasPrefix(line, "▸ "): // ▸ step · file@ref · chapter c
+			step, inHeader = strings.Fields(line)[1], true
+			if lane == "main" && slices.Contains(steps, step) {
 				b.WriteString(line)
-				break
+				kept = step
+			}
+		case strings.HasPrefix(line, "  ["): // [goroutine], or [main] and the step
+			name, back, _ := strings.Cut(strings.TrimSpace(line)[1:], "] ")
+			lane, inHeader = strings.TrimSuffix(strings.TrimSpace(name), "]"), false
+			if back != "" {
+				step = strings.TrimSpace(back)
+			}
+		case strings.HasPrefix(line, "    "): // a line of the step, or its continuation
+			inHeader = false
+			if lane != "main" || !slices.Contains(steps, step) {
+				continue
+			}
+			if step != kept {
+				b.WriteString("  [main] " + step + "\n")
+				kept = step
+			}
+			b.WriteString(line)
+		case strings.HasPrefix(line, "  ") && inHeader: // the header's upstream file
+			if lane == "main" && slices.Contains(steps, step) {
+				b.WriteString(line)
 			}
 		}
 	}

@@ -157,7 +157,7 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 		code <- run(context.Background(), []string{"--serve", "--trace-file", path},
 			runEnv{stdout: &stdout, stderr: &stderr, signals: signals, insecure: insecure, secure: secure})
 	}()
-	waitFor(t, &stderr, "chan.wait chan=stopCh step=server.preparedGenericAPIServer.Run")
+	waitFor(t, &stderr, "  [main] server.preparedGenericAPIServer.Run\n    chan.wait stopCh\n")
 	signals <- syscall.SIGTERM
 	if c := <-code; c != 0 {
 		t.Fatalf("exit code %d; want 0. Log:\n%s", c, stderr.String())

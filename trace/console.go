@@ -1,0 +1,246 @@
+package trace
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/rs/zerolog"
+)
+
+// consoleWidth is the width the narration wraps notes and fields at, so
+// that it reads in a 100-column terminal.
+const consoleWidth = 100
+
+// console is the log writer of the console format: it turns the JSON
+// lines the loggers write into the narration a person reads. Each step
+// opens with a header line (step, upstream file@ref, chapter); the lines
+// of a step follow, indented and without the fields every line repeats in
+// JSON; a line from another goroutine than the line before it is preceded
+// by the name of its lane; a note goes on its own line. Time stamps stay
+// in the JSON format.
+//
+// A console is safe for concurrent use: it remembers the lane and step of
+// the last line, so it writes one line at a time.
+type console struct {
+	out   io.Writer
+	color bool
+
+	mu   sync.Mutex
+	lane string // goroutine of the last line; "" for the caller's
+	step string // step of the last line
+	buf  bytes.Buffer
+}
+
+func newConsole(out io.Writer, color bool) *console {
+	return &console{out: out, color: color}
+}
+
+// Write renders one JSON log line p. A line that is not JSON is passed on
+// as it is.
+func (c *console) Write(p []byte) (int, error) {
+	var fields map[string]any
+	d := json.NewDecoder(bytes.NewReader(p))
+	d.UseNumber()
+	if d.Decode(&fields) != nil {
+		return c.out.Write(p)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.buf.Reset()
+	c.render(fields)
+	if _, err := c.out.Write(c.buf.Bytes()); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (c *console) render(f map[string]any) {
+	msg, _ := f[zerolog.MessageFieldName].(string)
+	lane, _ := f[LogGoroutine].(string)
+	step, _ := f[LogStepKey].(string)
+	if msg == msgStepStarted {
+		if lane != c.lane {
+			c.laneLine(lane, "")
+		}
+		c.header(step, str(f[LogUpstreamKey]), str(f[LogChapterKey]))
+		c.lane, c.step = lane, step
+		return
+	}
+	if lane != c.lane || (lane == "" && step != c.step) {
+		c.laneLine(lane, step)
+	}
+	c.lane, c.step = lane, step
+
+	first := "    " + c.level(str(f[zerolog.LevelFieldName]))
+	if text, ok := kitLine(msg, f); ok {
+		c.line(first + c.paint(colorKit, text))
+		return
+	}
+	c.fieldLines(first+msg, f)
+	if note := str(f[LogNoteKey]); note != "" {
+		c.wrap("      "+words.note+" ", "        ", note, colorNote)
+	}
+}
+
+// header writes a step's header line, with the upstream file on a line of
+// its own when the three do not fit in one.
+func (c *console) header(step, upstream, chapter string) {
+	name := "▸ " + c.paint(colorStep, step)
+	tail := " · " + words.chapter + " " + chapter
+	line := name + " · " + c.paint(colorFaint, upstream) + tail
+	if width("▸ "+step+" · "+upstream+tail) <= consoleWidth {
+		c.line(line)
+		return
+	}
+	c.line(name + tail)
+	c.line("  " + c.paint(colorFaint, upstream))
+}
+
+// laneLine names the goroutine the next lines come from: a goroutine by
+// its name, the caller's goroutine as main, followed by the step it is
+// back in when step is not empty.
+func (c *console) laneLine(lane, step string) {
+	if lane != "" {
+		c.line("  " + c.paint(colorLane, "["+lane+"]"))
+		return
+	}
+	line := "  " + c.paint(colorLane, "["+words.main+"]")
+	if step != "" {
+		line += " " + step
+	}
+	c.line(line)
+}
+
+// kitLine renders the kit's own narration (channels, listeners,
+// goroutines) in a few words, and reports whether msg was one of them.
+func kitLine(msg string, f map[string]any) (string, bool) {
+	switch msg {
+	case EventChanMake:
+		return msg + " " + str(f["chan"]) + " (" + words.closedBy + " " + str(f["owner"]) + ")", true
+	case EventChanClose, EventChanWait, EventChanRecv:
+		return msg + " " + str(f["chan"]), true
+	case EventListenerOpen, EventListenerClose:
+		return msg + " " + str(f["addr"]), true
+	case msgGoroutineStarted:
+		return words.goroutineStarted + " " + str(f[LogStepKey]), true
+	case msgGoroutineEnded:
+		return words.goroutineEnded, true
+	}
+	return "", false
+}
+
+// fieldLines writes first followed by the line's own fields, key=value,
+// as many on a line as fit.
+func (c *console) fieldLines(first string, f map[string]any) {
+	keys := make([]string, 0, len(f))
+	for key := range f {
+		switch key {
+		case zerolog.MessageFieldName, zerolog.LevelFieldName, zerolog.TimestampFieldName,
+			LogStepKey, LogUpstreamKey, LogGoroutine, LogNoteKey, LogChapterKey:
+			continue
+		}
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	line, n := first, width(first)
+	for _, key := range keys {
+		kv := key + "=" + value(f[key])
+		if n+1+width(kv) > consoleWidth && n > 6 {
+			c.line(line)
+			line, n = "      ", 6
+		} else {
+			line, n = line+" ", n+1
+		}
+		line += c.paint(colorFaint, kv)
+		n += width(kv)
+	}
+	c.line(line)
+}
+
+// wrap writes text after first, word by word, going on at indent on the
+// next line whenever a word would pass consoleWidth.
+func (c *console) wrap(first, indent, text string, color string) {
+	line, n := first, width(first)
+	for i, w := range strings.Fields(text) {
+		if i > 0 && n+1+width(w) > consoleWidth {
+			c.line(line)
+			line, n = indent+c.paint(color, w), width(indent)+width(w)
+			continue
+		}
+		if i > 0 {
+			line, n = line+" ", n+1
+		}
+		line += c.paint(color, w)
+		n += width(w)
+	}
+	c.line(line)
+}
+
+func (c *console) line(s string) {
+	c.buf.WriteString(s)
+	c.buf.WriteByte('\n')
+}
+
+func (c *console) level(l string) string {
+	switch l {
+	case "", zerolog.LevelInfoValue:
+		return ""
+	case zerolog.LevelWarnValue:
+		return c.paint(colorWarn, "WRN") + " "
+	case zerolog.LevelErrorValue, zerolog.LevelFatalValue, zerolog.LevelPanicValue:
+		return c.paint(colorError, "ERR") + " "
+	case zerolog.LevelDebugValue:
+		return c.paint(colorFaint, "DBG") + " "
+	}
+	return strings.ToUpper(l) + " "
+}
+
+// ANSI colours, used only when the console is a terminal.
+const (
+	colorStep  = "\x1b[1;36m" // bold cyan
+	colorLane  = "\x1b[35m"   // magenta
+	colorKit   = "\x1b[34m"   // blue
+	colorNote  = "\x1b[32m"   // green
+	colorFaint = "\x1b[2m"
+	colorWarn  = "\x1b[33m"
+	colorError = "\x1b[1;31m"
+	colorReset = "\x1b[0m"
+)
+
+func (c *console) paint(color, s string) string {
+	if !c.color || s == "" {
+		return s
+	}
+	return color + s + colorReset
+}
+
+// width is the number of columns s takes, counting each rune as one.
+func width(s string) int { return utf8.RuneCountInString(s) }
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// value writes a field's value as zerolog's console writer does: strings
+// as they are, quoted when they hold a space; numbers as they are;
+// anything else as JSON.
+func value(v any) string {
+	switch v := v.(type) {
+	case string:
+		if strings.ContainsAny(v, " \t\"=") {
+			return strconv.Quote(v)
+		}
+		return v
+	case json.Number:
+		return v.String()
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
