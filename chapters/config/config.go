@@ -105,7 +105,8 @@ func CreateKubeAPIServerConfig(ctx context.Context, s *options.ServerRunOptions,
 // defaultOptions fills in what the options left open: the advertise
 // address (the secure bind address, or the host's address when binding
 // to every interface), the service IP range, and a self-signed serving
-// certificate when none was given.
+// certificate when none was given; and it turns anonymous requests off
+// when AlwaysAllow authorizes (ApplyAuthorization).
 func defaultOptions(ctx context.Context, s *options.ServerRunOptions) (net.IPNet, net.IP, error) {
 	if err := defaultAdvertiseAddress(s); err != nil {
 		return net.IPNet{}, nil, err
@@ -119,6 +120,7 @@ func defaultOptions(ctx context.Context, s *options.ServerRunOptions) (net.IPNet
 		[]string{"kubernetes.default.svc", "kubernetes.default", "kubernetes"}, []net.IP{apiServerServiceIP}); err != nil {
 		return net.IPNet{}, nil, fmt.Errorf("error creating self-signed certificates: %v", err)
 	}
+	s.Authentication.ApplyAuthorization(ctx, s.Authorization)
 	return serviceIPRange, apiServerServiceIP, nil
 }
 

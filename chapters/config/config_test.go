@@ -125,3 +125,35 @@ func TestCreateKubeAPIServerConfigRefusesInvalidOptions(t *testing.T) {
 		t.Errorf("err = %v; want both problems named", err)
 	}
 }
+
+// TestCreateKubeAPIServerConfigTurnsAnonymousOffUnderAlwaysAllow checks
+// the defaulting upstream's ApplyAuthorization does: AlwaysAllow resets
+// --anonymous-auth to false, with upstream's warning; any other mode
+// keeps it.
+func TestCreateKubeAPIServerConfigTurnsAnonymousOffUnderAlwaysAllow(t *testing.T) {
+	const warning = "AnonymousAuth is not allowed with the AllowAll authorizer.  Resetting AnonymousAuth to false. You should use a different authorizer"
+	tests := []struct {
+		mode, policyFile string
+		wantAnonymous    bool
+	}{
+		{"AlwaysAllow", "", false},
+		{"ABAC,AlwaysAllow", "../options/testdata/policy.jsonl", false},
+		{"ABAC", "../options/testdata/policy.jsonl", true},
+		{"AlwaysDeny", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			ctx, rec := kittest.New(t)
+			s := options.NewServerRunOptions(ctx)
+			s.Authorization.Mode, s.Authorization.PolicyFile = tt.mode, tt.policyFile
+			if _, _, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			warned := strings.Contains(rec.Logs(), warning)
+			if s.Authentication.Anonymous != tt.wantAnonymous || warned == tt.wantAnonymous {
+				t.Errorf("--authorization-mode=%s: anonymous %t, warned %t; want anonymous %t and a warning only when it was turned off",
+					tt.mode, s.Authentication.Anonymous, warned, tt.wantAnonymous)
+			}
+		})
+	}
+}

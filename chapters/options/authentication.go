@@ -1,8 +1,11 @@
 package options
 
 import (
+	"context"
 	"crypto/x509"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/server/authentication/authenticator"
@@ -13,6 +16,7 @@ import (
 	x509request "github.com/kubewalk/kubewalk/server/authentication/request/x509"
 	"github.com/kubewalk/kubewalk/server/authentication/token/tokenfile"
 	"github.com/kubewalk/kubewalk/server/cert"
+	"github.com/kubewalk/kubewalk/trace"
 	"github.com/spf13/pflag"
 )
 
@@ -46,6 +50,26 @@ func (s *BuiltInAuthenticationOptions) AddFlags(fs *pflag.FlagSet) {
 		"PEM file of CAs: a client certificate one of them signed authenticates its common name as the user and its organizations as groups.")
 	fs.StringVar(&s.TokenFile, "token-auth-file", s.TokenFile,
 		`CSV file of bearer tokens, one per line: token,user,uid[,"group1,group2"].`)
+}
+
+// ApplyAuthorization turns anonymous requests off, with upstream's
+// warning, when AlwaysAllow is among the authorization modes: AlwaysAllow
+// with anonymous requests would let anyone who can reach the secure port
+// do anything. Every other mode keeps --anonymous-auth as given.
+// CreateKubeAPIServerConfig calls it while it defaults the options, before
+// Validate and ApplyTo.
+func (s *BuiltInAuthenticationOptions) ApplyAuthorization(ctx context.Context, authorization *BuiltInAuthorizationOptions) {
+	if s == nil || authorization == nil || !s.Anonymous {
+		return
+	}
+	// upstream: pkg/kubeapiserver/options/authentication.go ApplyAuthorization
+	if slices.Contains(strings.Split(authorization.Mode, ","), "AlwaysAllow") {
+		trace.Log(ctx).Warn().
+			Str(trace.LogNoteKey, "With AlwaysAllow, an anonymous request could do anything: "+
+				"a request without credentials to the secure port is now refused (401). Another mode, such as ABAC, keeps --anonymous-auth.").
+			Msg("AnonymousAuth is not allowed with the AllowAll authorizer.  Resetting AnonymousAuth to false. You should use a different authorizer")
+		s.Anonymous = false
+	}
 }
 
 // validateAuthentication checks that the token file and the client CA

@@ -36,9 +36,13 @@
 //     that ABAC and --authorization-policy-file come together; upstream
 //     finds these problems later, while building the authenticator and
 //     authorizer, and fails with a single error.
-//   - With --anonymous-auth=false and no authenticator, every request to
-//     the secure port is refused (401); upstream turns authentication off
-//     then, and lets every request through unauthenticated.
+//   - With anonymous requests off (--anonymous-auth=false, or reset by
+//     ApplyAuthorization under AlwaysAllow, the default) and no
+//     authenticator, every request to the secure port is refused (401).
+//     Upstream turns authentication off when it has no authenticator at
+//     all, but by default it has one: service-account tokens, whose key
+//     defaults to the TLS key. So a default upstream also answers a
+//     request without credentials with 401.
 //   - --tls-min-version refuses VersionTLS10 and VersionTLS11, and
 //     --tls-cipher-suites the suites Go considers insecure; upstream
 //     accepts both. A cipher suite list without an AES-128-GCM suite,

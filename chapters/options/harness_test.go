@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubewalk/kubewalk/chapters/config"
 	"github.com/kubewalk/kubewalk/chapters/options"
 	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/trace/kittest"
@@ -24,10 +25,11 @@ type securePort struct {
 	roots *x509.CertPool // the server's self-signed certificate
 }
 
-// startSecurePort parses args as the walkthrough's command line, checks
-// them with Validate, applies the secure serving, authentication and
-// authorization options to a server.Config in CreateKubeAPIServerConfig's
-// order, and runs the server on a fresh loopback port until the test ends.
+// startSecurePort parses args as the walkthrough's command line, builds
+// the generic config with CreateKubeAPIServerConfig (which defaults the
+// options as upstream does, validates them and applies them in
+// upstream's order), and runs the server on a fresh loopback port until
+// the test ends. The insecure port is configured but not served.
 func startSecurePort(t *testing.T, args ...string) securePort {
 	t.Helper()
 	ctx, rec := kittest.New(t)
@@ -37,27 +39,18 @@ func startSecurePort(t *testing.T, args ...string) securePort {
 	if err := fs.Parse(args); err != nil {
 		t.Fatalf("Parse(%q): %v", args, err)
 	}
-	if errs := s.Validate(); len(errs) > 0 {
-		t.Fatalf("Validate() after %q = %v", args, errs)
-	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() }) // in case Run never takes it over
 	s.SecureServing.Listener = ln
-	if err := s.SecureServing.MaybeDefaultWithSelfSignedCerts(ctx, "127.0.0.1", nil, nil); err != nil {
-		t.Fatal(err)
-	}
 
-	c := server.NewConfig()
-	for _, apply := range []func(*server.Config) error{
-		s.SecureServing.ApplyTo, s.Authentication.ApplyTo, s.Authorization.ApplyTo,
-	} {
-		if err := apply(c); err != nil {
-			t.Fatalf("ApplyTo after %q: %v", args, err)
-		}
+	mc, _, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
+	if err != nil {
+		t.Fatalf("CreateKubeAPIServerConfig after %q: %v", args, err)
 	}
+	c := mc.GenericConfig
 	srv, err := c.Complete().New("matrix", server.EmptyDelegate)
 	if err != nil {
 		t.Fatal(err)

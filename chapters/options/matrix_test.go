@@ -30,7 +30,8 @@ const (
 // TestSecurePortAuthnAuthzMatrix runs the secure port with each
 // authentication and authorization setup and checks who gets in: no
 // credentials, a bad token, a good token, client certificates from the
-// trusted CA and from another, under AlwaysAllow, AlwaysDeny and ABAC.
+// trusted CA and from another, under AlwaysAllow (which turns anonymous
+// requests off, as upstream's ApplyAuthorization does), AlwaysDeny and ABAC.
 // The AlwaysDeny answers show who each credential was taken for, since a
 // 403 names the user. A resource request that authorization lets through
 // gets 404: the server has no API groups installed.
@@ -53,18 +54,24 @@ func TestSecurePortAuthnAuthzMatrix(t *testing.T) {
 		args   []string
 		probes []probe
 	}{
-		{"anonymous on, AlwaysAllow", []string{tokens, clientCA}, []probe{
-			{"no credentials", none, "GET", "/healthz", 200, ""},
+		// The defaults: AlwaysAllow, and --anonymous-auth, which
+		// CreateKubeAPIServerConfig turns off because of AlwaysAllow.
+		{"AlwaysAllow turns anonymous off", []string{tokens, clientCA}, []probe{
+			{"no credentials", none, "GET", "/healthz", 401, unauthorized},
 			{"bad token", bad, "GET", "/healthz", 401, unauthorized},
 			{"good token", alice, "GET", "/healthz", 200, ""},
 			{"client cert from the CA", clientCert(carol), "GET", "/healthz", 200, ""},
 			{"client cert from another CA", forcedCert(mallory), "GET", "/healthz", 401, unauthorized},
 			// Go's client sends a certificate only if the server's list of
 			// acceptable CAs names its issuer: this one stays home.
-			{"client cert from another CA, not sent", clientCert(mallory), "GET", "/healthz", 200, ""},
+			{"client cert from another CA, not sent", clientCert(mallory), "GET", "/healthz", 401, unauthorized},
 			{"good client cert wins over a bad token", credential{token: "not-in-the-file", cert: &carol}, "GET", "/healthz", 200, ""},
 		}},
-		{"anonymous off", []string{"--anonymous-auth=false", tokens, clientCA}, []probe{
+		{"AlwaysAllow anywhere in the modes turns anonymous off", []string{"--authorization-mode=ABAC,AlwaysAllow", policy, tokens}, []probe{
+			{"no credentials", none, "GET", "/healthz", 401, unauthorized},
+			{"alice creates a pod in default", alice, "POST", pods, 404, ""},
+		}},
+		{"anonymous off, ABAC", []string{"--anonymous-auth=false", "--authorization-mode=ABAC", policy, tokens, clientCA}, []probe{
 			{"no credentials", none, "GET", "/healthz", 401, unauthorized},
 			{"bad token", bad, "GET", "/healthz", 401, unauthorized},
 			{"good token", alice, "GET", "/healthz", 200, ""},
@@ -83,6 +90,8 @@ func TestSecurePortAuthnAuthzMatrix(t *testing.T) {
 			{"client cert from the CA", clientCert(carol), "DELETE", systemPods + "/etcd", 403,
 				`pods "etcd" is forbidden: User "carol" cannot delete pods in the namespace "kube-system": Everything is forbidden.`},
 		}},
+		// Every mode but AlwaysAllow keeps --anonymous-auth on: ABAC
+		// decides what system:anonymous may do.
 		{"ABAC", []string{"--authorization-mode=ABAC", policy, tokens, clientCA}, []probe{
 			{"alice lists pods in default", alice, "GET", pods, 404, ""},
 			{"alice creates a pod in default", alice, "POST", pods, 403,

@@ -121,7 +121,8 @@ func TestTourRunsEveryStepAndShutsDownInOrder(t *testing.T) {
 		sum.attr(trace.GoroutinesStartedKey) != sum.attr(trace.GoroutinesEndedKey) || len(sum.Events) != 0 {
 		t.Errorf("summary = %v, still open %d; want a normal ending with every goroutine ended", sum.Attributes, len(sum.Events))
 	}
-	for _, line := range []string{"servedBy=kube-aggregator", "servedBy=apiextensions-apiserver", "servedBy=kube-apiserver", "→ 404"} {
+	for _, line := range []string{"servedBy=kube-aggregator", "servedBy=apiextensions-apiserver", "servedBy=kube-apiserver", "→ 404",
+		"AnonymousAuth is not allowed with the AllowAll authorizer", "/api/v1/namespaces → 401"} {
 		if !strings.Contains(out.stderr, line) {
 			t.Errorf("tour log lacks %q", line)
 		}
