@@ -1,4 +1,6 @@
-// Package preparerun is the chapter on the last call of app.Run:
+// Package preparerun is the chapter on PrepareRun().Run, whose code is in
+// server/run.go; this package holds only the chapter's runnable example.
+// It is the last call of app.Run:
 // aggregatorServer.GenericAPIServer.PrepareRun().Run(stopCh).
 //
 //   - PrepareRun installs what must come after every API group: /healthz,
@@ -9,8 +11,8 @@
 //     --tls-cert-file is not given), and starts the goroutine that closes
 //     internalStopCh once stopCh closes. Then Run blocks on <-stopCh.
 //
-// The code is in package server (genericapiserver.go, run.go), which the
-// chapter includes; this package holds the chapter's runnable example.
+// The book's chapter includes the code from server/run.go, and the secure
+// port's filter chain from server/config.go.
 //
 // # Upstream
 //

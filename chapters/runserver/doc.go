@@ -1,6 +1,7 @@
-// Package runserver is the chapter on server.RunServer, the function both
-// ports end in: it listens at once, starts two goroutines and returns the
-// port without blocking.
+// Package runserver is the chapter on server.RunServer, whose code is in
+// server/serve.go; this package holds only the chapter's runnable example.
+// RunServer is the function both ports end in: it listens at once, starts
+// two goroutines and returns the port without blocking.
 //
 //   - "RunServer: close listener on stopCh" waits for its stopCh (a port's
 //     internalStopCh) and closes the listener;
@@ -8,10 +9,9 @@
 //     "Stopped listening on <addr>" if stopCh is closed, and panics with
 //     that message and Serve's error if it is not.
 //
-// The code is in package server (serve.go), which the chapter includes;
-// this package holds the chapter's runnable example. The panic path is
-// shown by TestRunServerPanicsWhenTheListenerDiesEarly in package server
-// and by the walkthrough's --break=listener.
+// The book's chapter includes the code from server/serve.go. The panic
+// path is shown by TestRunServerPanicsWhenTheListenerDiesEarly in package
+// server and by the walkthrough's --break=listener.
 //
 // # Upstream
 //
