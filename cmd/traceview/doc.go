@@ -8,6 +8,10 @@
 // The default text format is a timeline: one lane per goroutine, the steps
 // nested in each, channel and listener events, requests, all at times
 // relative to the first span, then what was still open at the end.
+// Requests of the same method, path and status are one line with their
+// count, and the goroutines started for requests (one per request, by
+// WithTimeout) are counted in the lane of the goroutine that served them,
+// so a long --serve stays readable; --all lists each.
 //
 //	--format text|mermaid|html  mermaid: a sequence diagram for the book;
 //	                            html: one self-contained page to open offline
@@ -15,12 +19,18 @@
 //	--chapter SLUG              only the steps of one chapter and their goroutines
 //	--logs                      show log lines too
 //	--requests                  show request spans (default true for text and html)
+//	--all                       list every request and every goroutine started
+//	                            for one, instead of counting them (text)
 //
 // The html page draws the same lanes as swimlanes on a zoomable time axis,
 // with arrows from each chan.close to the goroutines it woke; clicking a
 // bar or marker shows its attributes, events and upstream file. It loads
-// nothing from the network. Its address can name a place to start:
-// trace.html#span=server.RunServer, #chapter=runserver or #t=19.2-20.7
+// nothing from the network. The goroutines started for requests are
+// grouped, and hidden, under the goroutine that served them; lanes can be
+// filtered by name or by the step that started them, and nested steps
+// folded. Its address can name a place to start: trace.html#span=ID (a
+// span ID; every span's details link to it), #span=server.RunServer (the
+// first span of that name), #chapter=runserver or #t=19.2-20.7
 // (milliseconds).
 //
 // A file that is missing, empty, cut off or not a trace gets one line on

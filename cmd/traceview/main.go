@@ -29,6 +29,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.Chapter, "chapter", "", "Show only the steps of this chapter (e.g. runserver) and their goroutines.")
 	fs.BoolVar(&o.Logs, "logs", false, "Show log lines too.")
 	requests := fs.Bool("requests", true, "Show request spans and their goroutines (text and html formats only).")
+	fs.BoolVar(&o.All, "all", false, "List every request and every goroutine started for one; by default the text format counts them.")
 	help := fs.BoolP("help", "h", false, "Print this help and exit.")
 	if err := fs.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "traceview: %v\nRun 'traceview --help' for usage.\n", err)

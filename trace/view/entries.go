@@ -19,6 +19,11 @@ type Options struct {
 	Logs bool
 	// Requests shows request spans and the goroutines they started.
 	Requests bool
+	// All lists every request and every goroutine started for one on a
+	// line of its own. By default [Text] counts them instead: one line per
+	// path and status, and one per name of the requests' goroutines, under
+	// the goroutine that served them.
+	All bool
 }
 
 // entry is one line of a lane: a span starting, or an event.
@@ -102,14 +107,7 @@ func chapterOf(s *Span) string {
 	return ""
 }
 
-func underRequest(s *Span) bool {
-	for p := s.Parent; p != nil; p = p.Parent {
-		if p.Kind() == trace.KindRequest {
-			return true
-		}
-	}
-	return false
-}
+func underRequest(s *Span) bool { return requestOf(s) != nil }
 
 // depth is how many step ancestors s has in its own lane, for indenting.
 func depth(s *Span) int {

@@ -32,12 +32,10 @@ type pageJSON struct {
 	Duration int64
 	Strings  []string
 	Marks    []string
-	Lanes    []struct {
-		Name, Seq  string
-		Span, Rows int
-	}
-	Spans struct {
-		Lane, Row                                    []int
+	Lanes    []laneJSON
+	Spans    struct {
+		ID                                           []string
+		Lane, Row, Depth                             []int
 		Start, End                                   []int64
 		Name, Kind, Status, Parent, Upstream, Source []int
 		Attrs                                        [][]int
@@ -49,6 +47,11 @@ type pageJSON struct {
 		Attrs      [][]int
 	}
 	Wakes, Accepts, Starts []int
+}
+
+type laneJSON struct {
+	Name, Seq         string
+	Span, Rows, Group int
 }
 
 func (p *pageJSON) eventAttr(e int, key string) string { return p.attr(p.Events.Attrs[e], key) }
@@ -92,9 +95,10 @@ func render(t *testing.T, trace []byte, o view.Options) (string, *pageJSON) {
 // rawSpan is a span of a fixture, decoded without package view, so the
 // tests do not check view against itself.
 type rawSpan struct {
-	Name       string
-	Attributes []rawAttr
-	Events     []struct {
+	Name        string
+	SpanContext struct{ SpanID string }
+	Attributes  []rawAttr
+	Events      []struct {
 		Name       string
 		Attributes []rawAttr
 	}
@@ -463,6 +467,59 @@ func TestHTMLEscapesTraceText(t *testing.T) {
 	}
 	if d.Spans.Upstream[0] != 0 {
 		t.Errorf("a ref that is not a tag was linked: %q", d.Strings[d.Spans.Upstream[0]])
+	}
+}
+
+// The goroutines started for requests are grouped under the goroutine
+// that served the requests; every other lane is in no group.
+func TestHTMLGroupsRequestGoroutines(t *testing.T) {
+	b, err := recordServe(t.TempDir(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, d := render(t, b, view.Options{Requests: true})
+	serve := slices.IndexFunc(d.Lanes, func(l laneJSON) bool { return l.Name == "RunServer: serve" })
+	grouped := 0
+	for _, l := range d.Lanes {
+		want := -1
+		if strings.HasPrefix(l.Name, "WithTimeout: serve ") {
+			want = serve
+			grouped++
+		}
+		if l.Group != want {
+			t.Errorf("lane %s is in group %d; want %d", l.Name, l.Group, want)
+		}
+	}
+	if grouped != 4 {
+		t.Errorf("%d request goroutines; want 4", grouped)
+	}
+}
+
+// Each span on the page carries its span ID, for #span= links, and its
+// depth: how many bars of its lane it is nested in.
+func TestHTMLSpanIDsAndDepths(t *testing.T) {
+	for _, f := range fixtures {
+		b, raw := readFixture(t, f.file)
+		_, d := render(t, b, view.Options{Requests: true})
+		ids := map[string]bool{}
+		for _, s := range raw {
+			ids[s.SpanContext.SpanID] = true
+		}
+		for s, id := range d.Spans.ID {
+			if !ids[id] {
+				t.Errorf("%s: span %s has ID %q, which is not in the trace", f.file, d.Strings[d.Spans.Name[s]], id)
+			}
+			want := 0
+			for p := d.Spans.Parent[s]; p >= 0 && d.Spans.Lane[p] == d.Spans.Lane[s] && d.Spans.Row[p] >= 0; p = d.Spans.Parent[p] {
+				want++
+			}
+			if d.Spans.Depth[s] != want {
+				t.Errorf("%s: span %s has depth %d; want %d", f.file, d.Strings[d.Spans.Name[s]], d.Spans.Depth[s], want)
+			}
+		}
+		if len(d.Spans.ID) != len(d.Spans.Lane) || len(d.Spans.Depth) != len(d.Spans.Lane) {
+			t.Errorf("%s: %d IDs and %d depths for %d spans", f.file, len(d.Spans.ID), len(d.Spans.Depth), len(d.Spans.Lane))
+		}
 	}
 }
 

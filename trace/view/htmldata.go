@@ -57,23 +57,29 @@ type laneData struct {
 	Seq  string `json:"seq"`  // goroutine.seq; empty for main
 	Span int    `json:"span"` // the goroutine span; -1 for main
 	Rows int    `json:"rows"` // rows of bars
+	// Group is, for a goroutine started for a request (Lane.Request), the
+	// lane that served the request, under which the page groups it; -1
+	// for every other lane.
+	Group int `json:"group"`
 }
 
 // spanColumns are the spans on the page: the bars (steps and requests)
 // and the goroutine span of each lane, in the order they started. Texts
 // are indexes into pageData.Strings, times ns after the trace's start.
 type spanColumns struct {
-	Lane     []int   `json:"lane"`
-	Row      []int   `json:"row"` // the bar's row in its lane, from 0; -1 for a lane's goroutine span
-	Start    []int64 `json:"start"`
-	End      []int64 `json:"end"`
-	Name     []int   `json:"name"`
-	Kind     []int   `json:"kind"`
-	Status   []int   `json:"status"`   // 0 when the span did not fail, else its status description
-	Parent   []int   `json:"parent"`   // the parent span, -1 when it is not on the page
-	Upstream []int   `json:"upstream"` // the upstream file at its tag, as a URL; 0 when there is none
-	Source   []int   `json:"source"`   // our file:line; 0 when unknown
-	Attrs    [][]int `json:"attrs"`    // key, value, key, value, … by key
+	ID       []string `json:"id"` // the span ID, for #span= links
+	Lane     []int    `json:"lane"`
+	Row      []int    `json:"row"`   // the bar's row in its lane, from 0; -1 for a lane's goroutine span
+	Depth    []int    `json:"depth"` // how many bars of its lane it is nested in; 0 for a goroutine span
+	Start    []int64  `json:"start"`
+	End      []int64  `json:"end"`
+	Name     []int    `json:"name"`
+	Kind     []int    `json:"kind"`
+	Status   []int    `json:"status"`   // 0 when the span did not fail, else its status description
+	Parent   []int    `json:"parent"`   // the parent span, -1 when it is not on the page
+	Upstream []int    `json:"upstream"` // the upstream file at its tag, as a URL; 0 when there is none
+	Source   []int    `json:"source"`   // our file:line; 0 when unknown
+	Attrs    [][]int  `json:"attrs"`    // key, value, key, value, … by key
 }
 
 // eventColumns are every event of the spans on the page, in time order.
@@ -91,7 +97,7 @@ func newPageData(duration int64) *pageData {
 	return &pageData{
 		Duration: duration, Strings: []string{""}, Marks: markNames, Lanes: []laneData{},
 		Spans: spanColumns{
-			Lane: []int{}, Row: []int{}, Start: []int64{}, End: []int64{}, Name: []int{}, Kind: []int{},
+			ID: []string{}, Lane: []int{}, Row: []int{}, Depth: []int{}, Start: []int64{}, End: []int64{}, Name: []int{}, Kind: []int{},
 			Status: []int{}, Parent: []int{}, Upstream: []int{}, Source: []int{}, Attrs: [][]int{},
 		},
 		Events:  eventColumns{Span: []int{}, Time: []int64{}, Name: []int{}, Mark: []int{}, Attrs: [][]int{}},
@@ -139,6 +145,15 @@ func (t *Trace) pageData(o Options) *pageData {
 			b.d.Lanes[b.laneIndex[s.Lane]].Span = i
 		}
 	}
+	for _, l := range t.Lanes {
+		i, ok := b.laneIndex[l]
+		if !ok || l.Request == nil {
+			continue
+		}
+		if g, ok := b.laneIndex[l.Request.Lane]; ok {
+			b.d.Lanes[i].Group = g
+		}
+	}
 	b.addEvents(o)
 	b.arrows()
 	return b.d
@@ -162,7 +177,7 @@ func (b *pageBuilder) addLanes(lanes map[*Lane][]entry) map[*Span]bool {
 			}
 		}
 		b.laneIndex[l] = len(b.d.Lanes)
-		ld := laneData{Name: l.Name, Span: -1, Rows: packRows(bars, b.rows)}
+		ld := laneData{Name: l.Name, Span: -1, Rows: packRows(bars, b.rows), Group: -1}
 		if l.Span != nil {
 			ld.Seq = l.Span.Attrs[trace.GoroutineIDKey]
 			onPage[l.Span] = true
@@ -209,10 +224,21 @@ func end(s *Span) time.Time {
 	return s.End
 }
 
+// barDepth is how many bars of its lane s is nested in: its ancestors in
+// the lane, other than the lane's goroutine span.
+func barDepth(s *Span) int {
+	n := 0
+	for p := s.Parent; p != nil && p.Lane == s.Lane && p.Kind() != trace.KindGoroutine; p = p.Parent {
+		n++
+	}
+	return n
+}
+
 // grow makes room for n spans, which for a large trace saves copying
 // each column a few dozen times.
 func (b *pageBuilder) grow(n int) {
 	c := &b.d.Spans
+	c.ID, c.Depth = slices.Grow(c.ID, n), slices.Grow(c.Depth, n)
 	c.Lane, c.Row, c.Name, c.Kind = slices.Grow(c.Lane, n), slices.Grow(c.Row, n), slices.Grow(c.Name, n), slices.Grow(c.Kind, n)
 	c.Status, c.Parent, c.Upstream, c.Source = slices.Grow(c.Status, n), slices.Grow(c.Parent, n), slices.Grow(c.Upstream, n), slices.Grow(c.Source, n)
 	c.Start, c.End, c.Attrs = slices.Grow(c.Start, n), slices.Grow(c.End, n), slices.Grow(c.Attrs, n)
@@ -223,8 +249,10 @@ func (b *pageBuilder) addSpan(s *Span) {
 	c := &b.d.Spans
 	b.spans[s] = len(c.Lane)
 	b.onPage = append(b.onPage, s)
+	c.ID = append(c.ID, s.ID)
 	c.Lane = append(c.Lane, b.laneIndex[s.Lane])
 	c.Row = append(c.Row, b.rows[s])
+	c.Depth = append(c.Depth, barDepth(s))
 	c.Start = append(c.Start, b.since(s.Start))
 	c.End = append(c.End, b.since(end(s)))
 	c.Name = append(c.Name, b.str(s.Name))

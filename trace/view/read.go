@@ -53,6 +53,11 @@ type Event struct {
 type Lane struct {
 	Name string
 	Span *Span // the goroutine span; nil for the main lane
+	// Request is, for a goroutine started while a request was served
+	// (such as WithTimeout's, one per request), the request span it was
+	// started under; nil for every other lane. Renderings group such
+	// lanes under Request.Lane, the goroutine that served the request.
+	Request *Span
 }
 
 // span is a span as stdouttrace writes it, reduced to what view reads.
@@ -200,6 +205,19 @@ func (t *Trace) link() error {
 	}
 	for _, s := range t.Spans {
 		laneOf(s, main)
+	}
+	for _, l := range t.Lanes[1:] {
+		l.Request = requestOf(l.Span)
+	}
+	return nil
+}
+
+// requestOf returns the nearest request span above s, or nil.
+func requestOf(s *Span) *Span {
+	for p := s.Parent; p != nil; p = p.Parent {
+		if p.Kind() == trace.KindRequest {
+			return p
+		}
 	}
 	return nil
 }

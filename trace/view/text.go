@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -14,22 +15,119 @@ import (
 // Text writes t as a timeline: a header, then each lane with its steps
 // (indented by nesting), requests and events at times relative to the
 // trace's start, then what was still open at the end.
+//
+// Unless o.All, a long --serve stays short: in each lane, requests with the
+// same method, path and status are one line with their count, and the
+// goroutines started for requests (WithTimeout's, one per request) are not
+// lanes of their own but lines, one per name with a count, in the lane of
+// the goroutine that served the requests. A request goroutine that
+// panicked keeps its lane.
 func Text(w io.Writer, t *Trace, o Options) error {
 	bw := bufio.NewWriter(w)
 	t.header(bw)
 	lanes := t.entries(o)
+	grouped := map[*Lane][]*Lane{} // serving lane → its requests' goroutines
+	if !o.All {
+		for _, l := range t.Lanes {
+			if _, ok := lanes[l]; ok && l.Request != nil && !l.Span.Failed {
+				if _, ok := lanes[l.Request.Lane]; ok {
+					grouped[l.Request.Lane] = append(grouped[l.Request.Lane], l)
+					delete(lanes, l)
+				}
+			}
+		}
+	}
 	for _, l := range t.Lanes {
 		es, ok := lanes[l]
 		if !ok {
 			continue
 		}
 		fmt.Fprintf(bw, "\n%s\n", printable(t.laneTitle(l)))
-		for _, e := range es {
-			fmt.Fprintf(bw, "  %9s  %s\n", t.rel(e.time), printable(describe(e)))
+		lines, counted := t.lines(es, o.All)
+		lines = append(lines, t.requestGoroutines(grouped[l])...)
+		slices.SortStableFunc(lines, func(a, b line) int { return a.at.Compare(b.at) })
+		for _, ln := range lines {
+			fmt.Fprintf(bw, "  %9s  %s\n", t.rel(ln.at), printable(ln.text))
+		}
+		if counted || len(grouped[l]) > 0 {
+			fmt.Fprintln(bw, "  (counted: traceview --all lists every request and every goroutine started for one)")
 		}
 	}
 	t.stillOpen(bw)
 	return bw.Flush()
+}
+
+// line is one line of a lane.
+type line struct {
+	at   time.Time
+	text string
+}
+
+// lines describes a lane's entries. Unless all, requests with the same
+// text (method, path, status) share the line of the first, with their
+// count and the time of the last; counted reports whether any did.
+func (t *Trace) lines(es []entry, all bool) (_ []line, counted bool) {
+	type group struct {
+		line, n int
+		last    time.Time
+	}
+	var out []line
+	groups := map[string]*group{}
+	for _, e := range es {
+		text := describe(e)
+		if !all && e.event == nil && e.span.Kind() == trace.KindRequest {
+			if g := groups[text]; g != nil {
+				g.n++
+				g.last = e.time
+				continue
+			}
+			groups[text] = &group{line: len(out), n: 1}
+		}
+		out = append(out, line{e.time, text})
+	}
+	for _, g := range groups {
+		if g.n > 1 {
+			out[g.line].text += fmt.Sprintf("  ×%d, the last at %s", g.n, t.rel(g.last))
+			counted = true
+		}
+	}
+	return out, counted
+}
+
+// requestGoroutines describes the goroutines started for the requests a
+// lane served: a line per goroutine name, at the start of the first.
+func (t *Trace) requestGoroutines(lanes []*Lane) []line {
+	type group struct {
+		first, last *Lane
+		n           int
+		ended       time.Time
+	}
+	var order []string
+	groups := map[string]*group{}
+	for _, l := range lanes {
+		g := groups[l.Name]
+		if g == nil {
+			g = &group{first: l}
+			groups[l.Name] = g
+			order = append(order, l.Name)
+		}
+		g.n++
+		g.last = l
+		if e := end(l.Span); e.After(g.ended) {
+			g.ended = e
+		}
+	}
+	out := make([]line, 0, len(order))
+	for _, name := range order {
+		g := groups[name]
+		seqs := "goroutine " + g.first.Span.Attrs[trace.GoroutineIDKey]
+		if g.n > 1 {
+			seqs = fmt.Sprintf("%d goroutines, %s to %s", g.n, g.first.Span.Attrs[trace.GoroutineIDKey], g.last.Span.Attrs[trace.GoroutineIDKey])
+		}
+		out = append(out, line{g.first.Span.Start,
+			fmt.Sprintf("go %s (%s, one per request), the last ended %s", name, seqs, t.rel(g.ended))})
+	}
+	return out
 }
 
 // kinds counts the step and goroutine spans of t.

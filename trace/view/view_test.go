@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -201,5 +202,75 @@ func TestRenderingEscapesWhatNamesCarry(t *testing.T) {
 	}
 	if !strings.Contains(diagram.String(), "Note over main: make a,b‹b›x\n") {
 		t.Errorf("diagram does not neutralise ; < > #:\n%s", diagram.String())
+	}
+}
+
+// recordServe runs a serving goroutine under a kit that traces requests,
+// and returns the trace file's bytes: n requests for /healthz and one for
+// /version, each served as WithTimeout serves it, in a goroutine of its own.
+func recordServe(dir string, n int) ([]byte, error) {
+	path := filepath.Join(dir, "serve.json")
+	k, err := trace.Setup(trace.Config{TraceFile: path, Requests: true})
+	if err != nil {
+		return nil, err
+	}
+	ctx, end := trace.Step(k.Context(context.Background()), trace.Upstream{
+		Function: "server.RunServer", File: "staging/src/k8s.io/apiserver/pkg/server/serve.go", Ref: "v1.7.0", Chapter: "runserver"})
+	<-trace.Go(ctx, "RunServer: serve", func(ctx context.Context) {
+		for i := range n + 1 {
+			path := "/healthz"
+			if i == n {
+				path = "/version"
+			}
+			r, endRequest := trace.Request(httptest.NewRequest("GET", path, nil).WithContext(ctx))
+			<-trace.Go(r.Context(), "WithTimeout: serve GET "+path, func(context.Context) {})
+			endRequest(200)
+		}
+	})
+	end(nil)
+	if err := k.Shutdown(context.Background(), trace.EndSignal); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+}
+
+func TestTextCountsRequestsUnlessAll(t *testing.T) {
+	b, err := recordServe(t.TempDir(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := view.Read(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := func(o view.Options) string {
+		var out strings.Builder
+		if err := view.Text(&out, tr, o); err != nil {
+			t.Fatal(err)
+		}
+		return times.ReplaceAllString(out.String(), "T")
+	}
+	counted := text(view.Options{Requests: true})
+	for _, want := range []string{
+		"GET /healthz → 200  ×3, the last at +T\n",
+		"GET /version → 200\n",
+		"go WithTimeout: serve GET /healthz (3 goroutines, 2 to 4, one per request), the last ended +T\n",
+		"go WithTimeout: serve GET /version (goroutine 5, one per request), the last ended +T\n",
+		"(counted: traceview --all lists every request and every goroutine started for one)\n",
+	} {
+		if !strings.Contains(counted, want) {
+			t.Errorf("the text lacks %q:\n%s", want, counted)
+		}
+	}
+	if n := strings.Count(counted, "\n[goroutine"); n != 1 {
+		t.Errorf("%d goroutine lanes; want 1, the serving goroutine:\n%s", n, counted)
+	}
+
+	all := text(view.Options{Requests: true, All: true})
+	if n := strings.Count(all, "GET /healthz → 200\n"); n != 3 {
+		t.Errorf("--all: %d lines for GET /healthz; want 3:\n%s", n, all)
+	}
+	if n := strings.Count(all, "\n[goroutine"); n != 5 {
+		t.Errorf("--all: %d goroutine lanes; want 5:\n%s", n, all)
 	}
 }

@@ -22,6 +22,7 @@
   const EVROW = 26; // each lane's first row: its events, on the goroutine's lifetime line
   const ROW = 18; // each row of bars
   const LANEPAD = 8;
+  const GROUPH = 62; // the least height of a lane with a group: room for its toggle
   const MARGIN = 16; // left of the trace
   const MARGIN_RIGHT = 150; // right of it: room for the labels of the last markers
   const MAX_WIDTH = 2e7; // browsers stop scrolling somewhere past 3e7 px
@@ -47,25 +48,115 @@
   };
 
   const lanes = D.lanes.map((l, i) => ({
-    i, name: l.name, seq: l.seq, span: l.span, rows: l.rows, top: 0, height: 0,
+    i, name: l.name, seq: l.seq, span: l.span, rows: l.rows, group: l.group,
+    members: [], // the lanes grouped under this one: goroutines started for its requests
+    open: false, // whether those members are shown
+    pos: -1, // its place among the lanes shown, or -1 when hidden
+    top: 0, height: 0, shownRows: l.rows,
     bars: Array.from({ length: l.rows }, () => []), // span indexes, by start, per row
     marks: [], // drawn event indexes, by time
     items: null, // every bar and marker by time, built when the keyboard needs it
+    steps: null, // the names of the steps it was started under, built when filtering by step
   }));
   const spanEvents = new Array(nSpans);
+  const nested = new Int32Array(nSpans); // how many bars each bar has directly below it
   for (let s = 0; s < nSpans; s++) {
-    if (sp.row[s] >= 0) lanes[sp.lane[s]].bars[sp.row[s]].push(s);
+    if (sp.row[s] < 0) continue;
+    lanes[sp.lane[s]].bars[sp.row[s]].push(s);
+    const p = sp.parent[s];
+    if (p >= 0 && sp.row[p] >= 0 && sp.lane[p] === sp.lane[s]) nested[p]++;
   }
   for (let e = 0; e < nEvents; e++) {
     const s = ev.span[e];
     (spanEvents[s] || (spanEvents[s] = [])).push(e);
     if (ev.mark[e]) lanes[sp.lane[s]].marks.push(e);
   }
+  for (const l of lanes) if (l.group >= 0) lanes[l.group].members.push(l.i);
+
+  // ---- which lanes are shown ----
+  // Goroutines started for requests (one per request) are grouped under
+  // the goroutine that served them, and hidden until their group is
+  // opened. The filters show only the goroutines whose name contains
+  // some text, or that a step started; maxDepth hides bars nested deeper.
+  let order = []; // the lanes shown, top to bottom
   let contentH = 0;
-  for (const l of lanes) {
-    l.top = contentH;
-    l.height = EVROW + l.rows * ROW + LANEPAD;
-    contentH += l.height;
+  let filterText = '', filterStep = '', maxDepth = Infinity;
+  const barShown = (s) => sp.depth[s] < maxDepth;
+
+  // stepsOf returns the names of the steps lane l was started under:
+  // those above its goroutine span, up to the goroutine that started it,
+  // and that goroutine's.
+  function stepsOf(l) {
+    if (!l.steps) {
+      l.steps = new Set();
+      for (let p = l.span >= 0 ? sp.parent[l.span] : -1; p >= 0; p = sp.parent[p]) {
+        if (sp.row[p] < 0) { // a goroutine span: the rest is its lane's
+          for (const n of stepsOf(lanes[sp.lane[p]])) l.steps.add(n);
+          break;
+        }
+        if (str(sp.kind[p]) === 'step') l.steps.add(str(sp.name[p]));
+      }
+    }
+    return l.steps;
+  }
+  function matches(l) {
+    if (filterText && !l.name.toLowerCase().includes(filterText)) return false;
+    return !filterStep || stepsOf(l).has(filterStep);
+  }
+
+  // layout decides which lanes are shown, in what order, and how tall
+  // each is. A group's members follow it; when the filters hide a group's
+  // lane, its members that match are shown without it.
+  function layout() {
+    const filtering = filterText !== '' || filterStep !== '';
+    order = [];
+    for (const l of lanes) {
+      l.pos = -1;
+      l.items = null;
+    }
+    for (const l of lanes) {
+      if (l.group >= 0) continue;
+      const shown = !filtering || matches(l);
+      if (shown) order.push(l.i);
+      if (shown && !l.open) continue;
+      for (const m of l.members) if (!filtering || matches(lanes[m])) order.push(m);
+    }
+    contentH = 0;
+    order.forEach((i, k) => {
+      const l = lanes[i];
+      l.pos = k;
+      l.shownRows = l.rows;
+      if (maxDepth !== Infinity) {
+        l.shownRows = 0;
+        l.bars.forEach((row, r) => {
+          if (row.some(barShown)) l.shownRows = r + 1;
+        });
+      }
+      l.top = contentH;
+      l.height = Math.max(EVROW + l.shownRows * ROW + LANEPAD, l.members.length ? GROUPH : 0);
+      contentH += l.height;
+    });
+    spacer.style.height = contentH + 'px';
+    labelsInner.style.height = contentH + 'px';
+    labels = new Map(); // their places, classes and toggles may have changed
+    orders.delete(labelsInner);
+    const grouped = lanes.filter((l) => l.group >= 0).length;
+    laneCount.textContent = order.length === lanes.length ? lanes.length.toLocaleString('en') + ' lanes'
+      : order.length.toLocaleString('en') + ' of ' + lanes.length.toLocaleString('en') + ' lanes shown';
+    body.dataset.lanesShown = String(order.length);
+    body.dataset.lanesGrouped = String(grouped);
+    body.dataset.laneGroups = String(lanes.filter((l) => l.members.length).length);
+  }
+
+  // show makes lane l shown: it opens its group, or clears the filters.
+  function show(l) {
+    const lane = lanes[l];
+    if (lane.pos >= 0) return;
+    if (lane.group >= 0 && lanes[lane.group].pos >= 0) {
+      lanes[lane.group].open = true;
+      layout();
+    }
+    if (lane.pos < 0) setFilters('', '');
   }
 
   // Arrows {kind, a, b}: from event a to event b (wake, accept), or from
@@ -95,6 +186,7 @@
   const $ = (id) => document.getElementById(id);
   const timeline = $('timeline'), canvas = $('canvas'), scroller = $('scroller'), spacer = $('spacer');
   const labelsInner = $('labels-inner'), details = $('details'), zoomLevel = $('zoom-level');
+  const laneFilter = $('lane-filter'), laneStep = $('lane-step'), depthSelect = $('depth'), laneCount = $('lane-count');
   const ctx = canvas.getContext('2d');
 
   // ---- time and space ----
@@ -104,7 +196,7 @@
   const minScale = () => Math.max(1e-12, (viewW - MARGIN - MARGIN_RIGHT) / D.duration);
   const maxScale = () => Math.max(minScale(), Math.min(20, (MAX_WIDTH - MARGIN - MARGIN_RIGHT) / D.duration));
   const xOf = (t) => MARGIN + t * scale - viewLeft; // view x of time t
-  const laneY = (l) => AXIS + lanes[l].top - viewTop; // view y of a lane's top
+  const laneY = (l) => AXIS + lanes[l].top - viewTop; // view y of a shown lane's top
   const eventY = (l) => laneY(l) + EVROW / 2 + 1;
   const barY = (l, r) => laneY(l) + EVROW + r * ROW;
 
@@ -170,14 +262,16 @@
     }
     return lo;
   }
-  function laneAt(y) {
-    let lo = 0, hi = lanes.length - 1;
+  // posAt returns the place, among the lanes shown, of the lane at
+  // content height y; -1 when no lane is shown.
+  function posAt(y) {
+    let lo = 0, hi = order.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (lanes[mid].top <= y) lo = mid;
+      if (lanes[order[mid]].top <= y) lo = mid;
       else hi = mid - 1;
     }
-    return lo;
+    return hi;
   }
 
   let selected = null; // {type: 'span' | 'event', i}
@@ -189,18 +283,18 @@
     items = [];
     const st = (viewTop = scroller.scrollTop), sl = (viewLeft = scroller.scrollLeft);
     const t0 = (sl - MARGIN) / scale, t1 = (sl + viewW - MARGIN) / scale;
-    const first = laneAt(st), last = laneAt(st + viewH);
+    const first = posAt(st), last = posAt(st + viewH);
     ctx.save();
     ctx.beginPath();
     ctx.rect(0, AXIS, viewW, viewH);
     ctx.clip();
     ctx.font = FONT;
     ctx.textBaseline = 'middle';
-    for (let l = first; l <= last; l++) drawLaneBackground(l, t0, t1);
+    for (let k = Math.max(first, 0); k <= last; k++) drawLaneBackground(order[k], t0, t1);
     drawGrid(t0, t1, h);
-    for (let l = first; l <= last; l++) drawBars(l, t0, t1);
+    for (let k = Math.max(first, 0); k <= last; k++) drawBars(order[k], t0, t1);
     drawArrows();
-    for (let l = first; l <= last; l++) drawMarks(l, t0, t1);
+    for (let k = Math.max(first, 0); k <= last; k++) drawMarks(order[k], t0, t1);
     ctx.restore();
     drawAxis(t0, t1, w);
     syncButtons(sl, st);
@@ -210,7 +304,7 @@
 
   function drawLaneBackground(l, t0, t1) {
     const y = laneY(l), lane = lanes[l];
-    if (l % 2) {
+    if (lane.pos % 2) {
       ctx.fillStyle = COLOURS.band;
       ctx.fillRect(0, y, viewW, lane.height);
     }
@@ -237,7 +331,7 @@
 
   function drawBars(l, t0, t1) {
     const lane = lanes[l];
-    for (let r = 0; r < lane.rows; r++) {
+    for (let r = 0; r < lane.shownRows; r++) {
       const row = lane.bars[r], y = barY(l, r);
       let cx0 = 0, cx1 = -1e9, cn = 0; // a run of bars too thin to draw one by one
       const flush = () => {
@@ -249,6 +343,7 @@
       for (let k = firstEnding(row, t0); k < row.length; k++) {
         const s = row[k];
         if (sp.start[s] > t1) break;
+        if (!barShown(s)) continue;
         const x0 = xOf(sp.start[s]), x1 = xOf(sp.end[s]);
         if (x1 - x0 < 2 && !isSelected('span', s)) {
           if (cn && x0 - cx1 > 1) flush();
@@ -279,7 +374,8 @@
       ctx.strokeRect(left - 1, y, w + 2, h + 2);
     }
     if (w > 24) {
-      const label = (failed ? '✖ ' : '') + str(sp.name[s]) + '  ' + duration(sp.end[s] - sp.start[s]);
+      const folded = nested[s] && sp.depth[s] + 1 >= maxDepth ? '  ▸ ' + nested[s] + ' nested' : '';
+      const label = (failed ? '✖ ' : '') + str(sp.name[s]) + '  ' + duration(sp.end[s] - sp.start[s]) + folded;
       ctx.save();
       ctx.beginPath();
       ctx.rect(left + 2, y, w - 4, ROW);
@@ -325,7 +421,7 @@
         ctx.clip();
         ctx.lineWidth = 3;
         ctx.lineJoin = 'round';
-        ctx.strokeStyle = l % 2 ? COLOURS.band : '#fff';
+        ctx.strokeStyle = lanes[l].pos % 2 ? COLOURS.band : '#fff';
         ctx.strokeText(markText(e), x + 9, y + 1); // a halo, to read over the lifetime line
         ctx.fillStyle = COLOURS.ink;
         ctx.fillText(markText(e), x + 9, y + 1);
@@ -395,15 +491,70 @@
     return [xOf(ev.time[a.a]), eventY(la), xOf(ev.time[a.b]), eventY(lb)];
   }
 
+  // arrowShown reports whether both ends of arrow a are in shown lanes
+  // (and a start arrow's bar is not folded away by the depth).
+  function arrowShown(a) {
+    if (a.kind === 'start') return lanes[sp.lane[a.a]].pos >= 0 && lanes[sp.lane[a.b]].pos >= 0 && (sp.row[a.a] < 0 || barShown(a.a));
+    return lanes[sp.lane[ev.span[a.a]]].pos >= 0 && lanes[sp.lane[ev.span[a.b]]].pos >= 0;
+  }
+
+  // inView reports whether view y is in view, or within margin of it.
+  const inView = (y, margin) => y >= AXIS - margin && y <= AXIS + viewH + margin;
+
+  // The ends of an arrow, in view coordinates, where a click jumps to
+  // the other end: the tail just past the source, the head just short of
+  // the target.
+  function arrowTips(a) {
+    const [x1, y1, x2, y2] = arrowEnds(a);
+    const dir = y2 >= y1 ? 1 : -1, flat = Math.abs(y2 - y1) < 4;
+    return { tail: [x1, flat ? y1 - 10 : y1 + dir * 10], head: [x2, y2 - dir * 12] };
+  }
+  const arrowItem = (a) => (a.kind === 'start' ? { type: 'span', i: a.a } : { type: 'event', i: a.a });
+  const arrowTarget = (a) => (a.kind === 'start' ? { type: 'span', i: a.b } : { type: 'event', i: a.b });
+
   function drawArrows() {
-    for (const a of arrows) {
+    arrows.forEach((a, k) => {
+      if (!arrowShown(a)) return;
       const [x1, y1, x2, y2] = arrowEnds(a);
-      if (Math.max(x1, x2) < -20 || Math.min(x1, x2) > viewW + 20) continue;
-      if (Math.max(y1, y2) < AXIS - 20 || Math.min(y1, y2) > AXIS + viewH + 20) continue;
+      if (Math.max(x1, x2) < -20 || Math.min(x1, x2) > viewW + 20) return;
+      if (Math.max(y1, y2) < AXIS - 20 || Math.min(y1, y2) > AXIS + viewH + 20) return;
+      // A request's goroutine is drawn with its arrow only when its lane is
+      // in view: thousands of them would otherwise fill every frame.
+      if (a.kind === 'start' && lanes[sp.lane[a.b]].group >= 0 && !inView(y2, 20)) return;
       const type = a.kind === 'start' ? 'span' : 'event';
       const on = selected !== null && selected.type === type && (selected.i === a.a || selected.i === a.b);
       drawArrow(ctx, ARROW_STYLE[a.kind], x1, y1, x2, y2, on);
-    }
+      if (x1 === x2 && Math.abs(y2 - y1) < 24) return; // too short to have two ends to click
+      const tips = arrowTips(a);
+      if (inView(tips.tail[1], 0)) addItem('t' + k, tips.tail[0] - 6, tips.tail[1] - 6, 12, 12, () => 'arrow from ' + itemText(arrowItem(a)) + ': go to its other end, ' + itemText(arrowTarget(a)));
+      if (inView(tips.head[1], 0)) addItem('h' + k, tips.head[0] - 6, tips.head[1] - 6, 12, 12, () => 'arrow to ' + itemText(arrowTarget(a)) + ': go to its other end, ' + itemText(arrowItem(a)));
+    });
+  }
+
+  // arrowEndAt returns the end of an arrow at view point (x, y), as the
+  // item at its other end, or null.
+  function arrowEndAt(x, y) {
+    let best = null, bestD = 7 * 7;
+    arrows.forEach((a) => {
+      if (!arrowShown(a)) return;
+      const tips = arrowTips(a);
+      for (const [tip, other] of [[tips.tail, arrowTarget(a)], [tips.head, arrowItem(a)]]) {
+        const d = (tip[0] - x) ** 2 + (tip[1] - y) ** 2;
+        // Several arrows leave one chan.close: a second click goes on to the next.
+        if (d < bestD || (d === bestD && best && selected && best.type === selected.type && best.i === selected.i)) {
+          best = other;
+          bestD = d;
+        }
+      }
+    });
+    return best;
+  }
+
+  // follow selects the item at the other end of the arrow end with the id
+  // of a button: t (tail) or h (head), then the arrow's index.
+  function follow(id) {
+    const a = arrows[Number(id.slice(1))];
+    select(id[0] === 't' ? arrowTarget(a) : arrowItem(a), true);
   }
 
   // drawArrow draws an S-curve from (x1, y1) to (x2, y2), ending in a head
@@ -480,8 +631,9 @@
         b = el('button', 'item');
         b.type = 'button';
         b.dataset.id = it.id;
-        b.setAttribute('aria-label', it.label);
-        b.title = it.label;
+        const label = typeof it.label === 'function' ? it.label() : it.label;
+        b.setAttribute('aria-label', label);
+        b.title = label;
       }
       b.style.cssText = 'left:' + (it.x + sl) + 'px;top:' + (it.y - AXIS + st) + 'px;width:' + it.w + 'px;height:' + it.h + 'px';
       next.set(it.id, b);
@@ -498,21 +650,22 @@
     const focused = document.activeElement;
     const hadFocus = focused && focused.parentNode === parent;
     if (hadFocus && !list.includes(focused)) list.push(focused);
-    const order = list.map((b) => b.dataset.id || b.dataset.lane).join(' ');
-    if (order === orders.get(parent)) return;
+    const ids = list.map((b) => b.dataset.id || b.dataset.lane).join(' ');
+    if (ids === orders.get(parent)) return;
     parent.replaceChildren(...list);
-    orders.set(parent, order);
+    orders.set(parent, ids);
     if (hadFocus && document.activeElement !== focused) focused.focus({ preventScroll: true });
   }
 
   // ---- lane labels ----
   // Only the lanes in view have a label element: a trace with 10k
   // goroutines would otherwise spend seconds laying out their labels.
-  let labels = new Map(); // lane → button
+  let labels = new Map(); // lane → its label
 
   function syncLabels(first, last) {
     const next = new Map();
-    for (let i = first; i <= last; i++) {
+    for (let k = Math.max(first, 0); k <= last; k++) {
+      const i = order[k];
       const b = labels.get(i) || laneLabel(i);
       b.classList.toggle('selected', selected !== null && selected.type === 'span' && selected.i === lanes[i].span);
       next.set(i, b);
@@ -522,13 +675,17 @@
     body.dataset.lanesVisible = String(next.size);
   }
 
+  // laneLabel is a lane's label: a button that selects the goroutine,
+  // and for a lane with a group, a button that opens or closes it.
   function laneLabel(i) {
     const l = lanes[i];
-    const b = el('button', 'lane' + (i % 2 ? ' odd' : ''));
+    const d = el('div', 'lane' + (l.pos % 2 ? ' odd' : '') + (l.group >= 0 && lanes[l.group].pos >= 0 ? ' member' : ''));
+    d.dataset.lane = String(i);
+    d.style.top = l.top + 'px';
+    d.style.height = l.height + 'px';
+    const b = el('button', 'lane-name');
     b.type = 'button';
     b.dataset.lane = String(i);
-    b.style.top = l.top + 'px';
-    b.style.height = l.height + 'px';
     const name = el('span', 'name');
     name.append(el('span', 'seq', l.seq ? '#' + l.seq : ''), l.name);
     const by = el('span', 'by');
@@ -536,7 +693,7 @@
       const p = sp.parent[l.span];
       by.textContent = (p >= 0 ? 'started by ' + str(sp.name[p]) + ', ' : '') + 'ran ' + at(sp.start[l.span]) + ' → ' + at(sp.end[l.span]);
       if (sp.status[l.span]) {
-        b.classList.add('failed');
+        d.classList.add('failed');
         by.textContent = '✖ panicked · ' + by.textContent;
       }
     } else {
@@ -544,7 +701,24 @@
     }
     b.append(name, by);
     b.title = l.name + (l.span >= 0 ? ' (goroutine.seq ' + l.seq + ')' : '');
-    return b;
+    d.append(b);
+    if (l.members.length) {
+      const n = l.members.length.toLocaleString('en');
+      const t = el('button', 'group-toggle', (l.open ? '▾ hide ' : '▸ show ') + n + ' request goroutine' + (l.members.length > 1 ? 's' : ''));
+      t.type = 'button';
+      t.dataset.group = String(i);
+      t.setAttribute('aria-expanded', String(l.open));
+      t.title = 'The goroutines started for the requests this goroutine served, one per request (WithTimeout\'s)';
+      d.append(t);
+    }
+    return d;
+  }
+
+  // setOpen opens or closes the group of lane i.
+  function setOpen(i, open) {
+    lanes[i].open = open;
+    layout();
+    draw();
   }
 
   // ---- text ----
@@ -561,6 +735,11 @@
     return str(sp.kind[s]) + ' ' + str(sp.name[s]) + ', ' + duration(sp.end[s] - sp.start[s]) + ' from ' + at(sp.start[s]) +
       (sp.status[s] ? ', failed' : '');
   }
+  function itemText(item) {
+    const i = item.i;
+    if (item.type === 'span') return (sp.row[i] < 0 ? 'goroutine' : str(sp.kind[i])) + ' ' + str(sp.name[i]);
+    return markOf(i) + ' ' + markText(i) + ' in ' + lanes[sp.lane[ev.span[i]]].name;
+  }
   function eventLabel(e) {
     const mark = markOf(e);
     const what = mark === 'log' ? 'log: ' + str(ev.name[e]) : mark + ' ' + markText(e);
@@ -571,6 +750,7 @@
   const selectedId = () => (selected ? (selected.type === 'span' ? 's' : 'e') + selected.i : '');
   const isSelected = (type, i) => selected !== null && selected.type === type && selected.i === i;
   const parseId = (id) => ({ type: id[0] === 's' ? 'span' : 'event', i: Number(id.slice(1)) });
+  const isArrowEnd = (id) => id[0] === 't' || id[0] === 'h';
 
   function select(item, focus) {
     selected = item;
@@ -585,6 +765,8 @@
 
   // reveal scrolls so that item is in view, leaving the zoom alone.
   function reveal(item) {
+    show(item.type === 'span' ? sp.lane[item.i] : sp.lane[ev.span[item.i]]);
+    if (item.type === 'span' && sp.row[item.i] >= 0 && !barShown(item.i)) setDepth(Infinity);
     let l, t0, t1, y;
     if (item.type === 'span') {
       l = sp.lane[item.i];
@@ -646,6 +828,27 @@
       ' (' + duration(sp.end[s] - sp.start[s]) + ')');
     details.append(meta);
     if (sp.status[s]) details.append(el('p', 'failed', '✖ ' + str(sp.status[s])));
+    const link = el('a', 'permalink', 'link to this span');
+    link.href = '#span=' + sp.id[s];
+    link.title = 'This page, opened at this span: #span=' + sp.id[s];
+    const actions = el('p', 'actions');
+    actions.append(link);
+    if (kind === 'step') {
+      const only = el('button', 'link', 'only the goroutines it started');
+      only.type = 'button';
+      only.addEventListener('click', () => setFilters('', str(sp.name[s])));
+      actions.append(' · ', only);
+    }
+    if (sp.row[s] < 0 && lane.members.length) {
+      const t = el('button', 'link', (lane.open ? 'hide' : 'show') + ' the ' + lane.members.length.toLocaleString('en') + ' goroutines of its requests');
+      t.type = 'button';
+      t.addEventListener('click', () => {
+        setOpen(lane.i, !lane.open);
+        showDetails(selected);
+      });
+      actions.append(' · ', t);
+    }
+    details.append(actions);
     if (sp.upstream[s]) {
       details.append(el('h3', '', 'Upstream'));
       const a = el('a', '', attr(kv, 'walkthrough.upstream.file') + ' @ ' + attr(kv, 'walkthrough.upstream.ref'));
@@ -715,7 +918,7 @@
     const lane = lanes[l];
     if (!lane.items) {
       const list = [];
-      for (const row of lane.bars) for (const s of row) list.push({ id: 's' + s, t: sp.start[s] });
+      for (const row of lane.bars) for (const s of row) if (barShown(s)) list.push({ id: 's' + s, t: sp.start[s] });
       for (const e of lane.marks) list.push({ id: 'e' + e, t: ev.time[e] });
       list.sort((a, b) => a.t - b.t);
       lane.items = list;
@@ -729,15 +932,16 @@
     return item.type === 'span' ? sp.start[item.i] : ev.time[item.i];
   }
   function step(item, key) {
-    let l = itemLane(item);
+    const l = itemLane(item);
     const t = itemTime(item);
     if (key === 'ArrowLeft' || key === 'ArrowRight') {
       const list = laneItems(l), id = (item.type === 'span' ? 's' : 'e') + item.i;
       const k = list.findIndex((x) => x.id === id) + (key === 'ArrowRight' ? 1 : -1);
       return k >= 0 && k < list.length ? parseId(list[k].id) : null;
     }
-    for (l += key === 'ArrowDown' ? 1 : -1; l >= 0 && l < lanes.length; l += key === 'ArrowDown' ? 1 : -1) {
-      const list = laneItems(l);
+    const d = key === 'ArrowDown' ? 1 : -1;
+    for (let k = lanes[l].pos + d; k >= 0 && k < order.length; k += d) {
+      const list = laneItems(order[k]);
       if (!list.length) continue;
       let best = list[0];
       for (const x of list) if (Math.abs(x.t - t) < Math.abs(best.t - t)) best = x;
@@ -748,7 +952,7 @@
 
   function onItemKey(e) {
     const b = e.target.closest('.item');
-    if (!b || !['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'].includes(e.key)) return;
+    if (!b || isArrowEnd(b.dataset.id) || !['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'].includes(e.key)) return;
     const next = step(parseId(b.dataset.id), e.key);
     e.preventDefault();
     if (next) select(next, true);
@@ -784,11 +988,17 @@
   }
 
   // ---- pointer ----
+  // hit returns what a click at (clientX, clientY) selects: the other
+  // end of an arrow whose end it hit, else the marker or bar under it.
   function hit(clientX, clientY) {
     const r = scroller.getBoundingClientRect();
+    const end = arrowEndAt(clientX - r.left, clientY - r.top + AXIS);
+    if (end) return end;
     const x = clientX - r.left + scroller.scrollLeft, y = clientY - r.top + scroller.scrollTop;
     const t = (x - MARGIN) / scale, tol = 6 / scale;
-    const l = laneAt(y), lane = lanes[l], dy = y - lane.top;
+    const k = posAt(y);
+    if (k < 0) return null;
+    const lane = lanes[order[k]], dy = y - lane.top;
     if (dy < EVROW) {
       let best = null;
       for (let k = firstEventAt(lane.marks, t - tol); k < lane.marks.length && ev.time[lane.marks[k]] <= t + tol; k++) {
@@ -797,10 +1007,11 @@
       }
       return best === null ? null : { type: 'event', i: best };
     }
-    const row = lane.bars[Math.floor((dy - EVROW) / ROW)];
+    const r0 = Math.floor((dy - EVROW) / ROW), row = r0 < lane.shownRows ? lane.bars[r0] : null;
     if (!row) return null;
-    const k = firstEnding(row, t - tol);
-    if (k < row.length && sp.start[row[k]] <= t + tol) return { type: 'span', i: row[k] };
+    for (let j = firstEnding(row, t - tol); j < row.length && sp.start[row[j]] <= t + tol; j++) {
+      if (barShown(row[j])) return { type: 'span', i: row[j] };
+    }
     return null;
   }
 
@@ -818,11 +1029,20 @@
   }, { passive: false });
   spacer.addEventListener('click', (e) => {
     const b = e.target.closest('.item');
-    select(b ? parseId(b.dataset.id) : hit(e.clientX, e.clientY), !!b);
+    if (b && isArrowEnd(b.dataset.id)) follow(b.dataset.id);
+    else select(b ? parseId(b.dataset.id) : hit(e.clientX, e.clientY), !!b);
   });
   spacer.addEventListener('keydown', onItemKey);
   labelsInner.addEventListener('click', (e) => {
-    const b = e.target.closest('.lane');
+    const t = e.target.closest('.group-toggle');
+    if (t) {
+      const i = Number(t.dataset.group);
+      setOpen(i, !lanes[i].open);
+      const again = labelsInner.querySelector('.group-toggle[data-group="' + i + '"]');
+      if (again) again.focus({ preventScroll: true });
+      return;
+    }
+    const b = e.target.closest('.lane-name');
     if (!b) return;
     const lane = lanes[Number(b.dataset.lane)];
     if (lane.span >= 0) select({ type: 'span', i: lane.span });
@@ -849,17 +1069,52 @@
     else drawArrow(g, ARROW_STYLE[c.dataset.arrow], 3, 2, 25, 15, false);
   }
 
-  // The address can ask for a place: #span=NAME selects the first span of
-  // that name, #chapter=SLUG shows the steps of a chapter, #t=A-B the
-  // milliseconds from A to B.
+  // ---- filters ----
+  // setFilters shows only the lanes whose name contains text (any case)
+  // and that step started; empty strings show every lane.
+  function setFilters(text, step) {
+    laneFilter.value = text;
+    filterText = text.trim().toLowerCase();
+    if (step && !laneStep.querySelector('option[value="' + CSS.escape(step) + '"]')) laneStep.append(new Option(step, step));
+    laneStep.value = filterStep = step;
+    layout();
+    draw();
+  }
+  // fillSteps lists, once, the steps that started goroutines.
+  let stepsListed = false;
+  function fillSteps() {
+    if (stepsListed) return;
+    stepsListed = true;
+    const names = new Set();
+    for (const l of lanes) if (l.group < 0) for (const n of stepsOf(l)) names.add(n);
+    for (const n of [...names].sort()) if (n !== filterStep) laneStep.append(new Option(n, n));
+  }
+  // setDepth folds bars nested deeper than depth (Infinity: none).
+  function setDepth(depth) {
+    maxDepth = depth;
+    depthSelect.value = depth === Infinity ? '' : String(depth);
+    layout();
+    draw();
+  }
+  laneFilter.addEventListener('input', () => setFilters(laneFilter.value, filterStep));
+  laneStep.addEventListener('focus', fillSteps);
+  laneStep.addEventListener('pointerdown', fillSteps);
+  laneStep.addEventListener('change', () => setFilters(laneFilter.value, laneStep.value));
+  depthSelect.addEventListener('change', () => setDepth(depthSelect.value ? Number(depthSelect.value) : Infinity));
+
+  // The address can ask for a place: #span=ID selects the span with that
+  // span ID, #span=NAME the first span of that name, #chapter=SLUG shows
+  // the steps of a chapter, #t=A-B the milliseconds from A to B;
+  // #goroutine=TEXT and #step=NAME set the filters.
   function fromHash() {
     const q = new URLSearchParams(location.hash.slice(1));
+    if (q.has('goroutine') || q.has('step')) setFilters(q.get('goroutine') || '', q.get('step') || '');
     if (q.has('t')) {
       const [a, b] = q.get('t').split('-').map(Number);
       if (isFinite(a) && isFinite(b) && b > a) showRange(a * 1e6, b * 1e6);
     }
     const name = q.get('span'), chapter = q.get('chapter');
-    let found = -1, a = Infinity, b = -Infinity;
+    let found = name ? sp.id.indexOf(name) : -1, a = Infinity, b = -Infinity;
     for (let s = 0; s < nSpans && (chapter || found < 0); s++) {
       if (name && str(sp.name[s]) === name) found = s;
       if (chapter && attr(sp.attrs[s], 'walkthrough.chapter') === chapter && str(sp.kind[s]) === 'step') {
@@ -874,6 +1129,7 @@
       b = sp.end[found];
     }
     const pad = (b - a) * (chapter ? 0.05 : 0.3);
+    show(sp.lane[found]);
     if (chapter || !q.has('t')) showRange(Math.max(0, a - pad), b + pad);
     select({ type: 'span', i: found });
   }
@@ -898,8 +1154,7 @@
     setScale(minScale(), 0);
   }
 
-  spacer.style.height = contentH + 'px';
-  labelsInner.style.height = contentH + 'px';
+  layout();
   resize();
   setScale(minScale(), 0);
   fromHash();

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/view"
+)
+
+// serveTraceEnv names the file TestServeTraceOfManyRequests copies its
+// trace to, with serveRequestsEnv requests instead of a few hundred:
+// scripts/trace-html-check makes its 20,000-request page this way.
+const (
+	serveTraceEnv    = "KUBEWALK_SERVE_TRACE"
+	serveRequestsEnv = "KUBEWALK_SERVE_REQUESTS"
+)
+
+// servePaths are what TestServeTraceOfManyRequests asks for, in turn: two
+// answered by the chain's servers and one by its end, with a 404.
+var servePaths = []string{"/healthz", "/api/v1/namespaces", "/no/such/path"}
+
+// TestServeTraceOfManyRequests serves many requests with --serve, then
+// stops on SIGTERM: the trace has every request, and traceview's text
+// counts them in a few lines instead of listing them.
+func TestServeTraceOfManyRequests(t *testing.T) {
+	n := 300
+	if s := os.Getenv(serveRequestsEnv); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || n < 1 {
+			t.Fatalf("%s=%q: want a number of requests", serveRequestsEnv, s)
+		}
+	}
+	insecure, secure := listen(t), listen(t)
+	path := filepath.Join(t.TempDir(), "trace.json")
+	signals := make(chan os.Signal, 2)
+	var stdout, stderr syncBuffer
+	code := make(chan int, 1)
+	go func() {
+		code <- run(context.Background(), []string{"--serve", "--trace-file", path, "--log-level", "warn"},
+			runEnv{stdout: &stdout, stderr: &stderr, signals: signals, insecure: insecure, secure: secure})
+	}()
+	if err := sendRequests("http://"+insecure.Addr().String(), n); err != nil {
+		t.Error(err)
+	}
+	signals <- syscall.SIGTERM
+	if c := <-code; c != 0 {
+		t.Fatalf("exit code %d; want 0. Log:\n%s", c, stderr.String())
+	}
+
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr, err := view.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	requests, grouped := 0, 0
+	for _, s := range tr.Spans {
+		if s.Kind() == trace.KindRequest {
+			requests++
+		}
+	}
+	for _, l := range tr.Lanes {
+		if l.Request != nil {
+			grouped++
+		}
+	}
+	if requests != n || grouped != n {
+		t.Errorf("the trace has %d request spans and %d goroutines started for requests; want %d of each", requests, grouped, n)
+	}
+	var text strings.Builder
+	if err := view.Text(&text, tr, view.Options{Requests: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range servePaths {
+		if !strings.Contains(text.String(), "GET "+p+" → ") {
+			t.Errorf("traceview's text has no line for GET %s", p)
+		}
+	}
+	if lines := strings.Count(text.String(), "\n"); lines > 100 {
+		t.Errorf("traceview's text for %d requests has %d lines; want them counted in fewer than 100", n, lines)
+	}
+	if keep := os.Getenv(serveTraceEnv); keep != "" {
+		b, err := os.ReadFile(path)
+		if err == nil {
+			err = os.WriteFile(keep, b, 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// sendRequests GETs n requests from two keep-alive clients at once, going
+// round servePaths; any error but a refused answer ends it. The listener
+// is bound before Run serves, so the first requests wait in its accept
+// queue.
+func sendRequests(base string, n int) error {
+	c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
+	defer c.CloseIdleConnections()
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	for w := range 2 {
+		wg.Go(func() {
+			for i := w; i < n; i += 2 {
+				resp, err := c.Get(base + servePaths[i%len(servePaths)])
+				if err != nil {
+					errs <- fmt.Errorf("request %d: %w", i, err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
