@@ -181,11 +181,11 @@ func ExampleClose() {
 
 	stopCh := trace.Make(ctx, make(chan struct{}), "stopCh", "the caller")
 	internalStopCh := trace.Make(ctx, make(chan struct{}), "internalStopCh", "the forwarder")
+	trace.Close(ctx, stopCh) // before the forwarder starts, so the events' order is fixed
 	forwarded := trace.Go(ctx, "the forwarder", func(ctx context.Context) {
 		trace.Recv(ctx, stopCh)
 		trace.Close(ctx, internalStopCh)
 	})
-	trace.Close(ctx, stopCh)
 	<-forwarded
 	_, open := <-internalStopCh
 	end(nil)
