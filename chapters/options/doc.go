@@ -43,6 +43,12 @@
 //     all, but by default it has one: service-account tokens, whose key
 //     defaults to the TLS key. So a default upstream also answers a
 //     request without credentials with 401.
+//   - --cors-allowed-origins refuses an empty pattern, which matches every
+//     origin, and a pattern not pinned to the host ('^' or '//' at the
+//     start, '$' or ':' at the end): the rule kube-apiserver added in
+//     v1.27 against CVE-2022-1996, where "example.com" also let in
+//     "https://example.com.evil.org". v1.7 accepted both. Matching stays
+//     v1.7's: an unanchored regular expression.
 //   - --tls-min-version refuses VersionTLS10 and VersionTLS11, and
 //     --tls-cipher-suites the suites Go considers insecure; upstream
 //     accepts both. A cipher suite list without an AES-128-GCM suite,

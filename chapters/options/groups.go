@@ -32,7 +32,8 @@ func (s *GenericServerRunOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IPVar(&s.AdvertiseAddress, "advertise-address", s.AdvertiseAddress,
 		"The address the API server tells the cluster it can be reached at (empty: --bind-address).")
 	fs.StringSliceVar(&s.CorsAllowedOriginList, "cors-allowed-origins", s.CorsAllowedOriginList,
-		"Origins, as regular expressions, that may make CORS requests (empty: CORS off).")
+		"Origins, as regular expressions, that may make CORS requests (empty: CORS off). "+
+			`Each must pin the host: '^' or '//' before it, '$' or ':' after it, e.g. '//example\.com(:|$)'.`)
 	fs.StringVar(&s.ExternalHost, "external-hostname", s.ExternalHost,
 		"The host name to put in URLs the API server generates.")
 	fs.IntVar(&s.MaxRequestsInFlight, "max-requests-inflight", s.MaxRequestsInFlight,

@@ -70,14 +70,29 @@ func (s *ServerRunOptions) Validate() []error {
 
 type addFunc func(flag string, value any, allowed string)
 
+// pinsHost reports whether a --cors-allowed-origins pattern is pinned to
+// the start and the end of the host in an Origin header, by kube-apiserver
+// v1.27's rule: it contains '^' or '//', and '$' or ':'. An unpinned
+// "example.com" also matches "https://example.com.evil.org".
+func pinsHost(pattern string) bool {
+	return (strings.Contains(pattern, "^") || strings.Contains(pattern, "//")) &&
+		(strings.Contains(pattern, "$") || strings.Contains(pattern, ":"))
+}
+
 // validateGeneric checks the generic server options that would otherwise
 // fail only when the handler chain is built (a CORS pattern) or serves (a
 // negative limit).
 func (s *ServerRunOptions) validateGeneric(add addFunc) {
 	g := s.GenericServerRunOptions
 	for _, pattern := range g.CorsAllowedOriginList {
-		if _, err := filters.CompileOrigins([]string{pattern}); err != nil {
+		switch _, err := filters.CompileOrigins([]string{pattern}); {
+		case pattern == "":
+			add("cors-allowed-origins", `""`, "an empty pattern matches every origin; drop it")
+		case err != nil:
 			add("cors-allowed-origins", pattern, "must be a regular expression: "+err.Error())
+		case !pinsHost(pattern):
+			add("cors-allowed-origins", pattern, `must pin the start of the host with '^' or '//' and its end with '$' or ':', `+
+				`e.g. '//example\.com(:|$)': an unpinned pattern also matches other hosts (the check kube-apiserver added in v1.27, CVE-2022-1996)`)
 		}
 	}
 	notNegative := func(flag string, n int, zero string) {

@@ -12,8 +12,13 @@ import (
 // expressions, unanchored, as --cors-allowed-origins gives them), it adds
 // the Access-Control-Allow-* headers, and it answers a preflight OPTIONS
 // request itself with 204. Requests without a matching origin pass on
-// unchanged. nil allowedMethods, allowedHeaders or exposedHeaders mean
-// upstream's defaults. With no patterns WithCORS returns handler itself.
+// without those headers. nil allowedMethods, allowedHeaders or
+// exposedHeaders mean upstream's defaults. With no patterns WithCORS
+// returns handler itself.
+//
+// Every response it passes carries Vary: Origin (ours; upstream sets no
+// Vary header), so that a cache never gives one origin the answer meant
+// for another.
 //
 // WithCORS panics if a pattern does not compile (upstream exits with
 // glog.Fatalf); check the patterns with CompileOrigins first.
@@ -37,6 +42,7 @@ func WithCORS(handler http.Handler, allowedOriginPatterns, allowedMethods, allow
 		exposedHeaders = []string{"Date"}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Add("Vary", "Origin")
 		origin := req.Header.Get("Origin")
 		if origin != "" && matchesAny(origins, origin) {
 			h := w.Header()

@@ -41,6 +41,10 @@ func TestWithCORS(t *testing.T) {
 			if w.Code != tc.code || w.Body.String() != tc.body {
 				t.Errorf("%s from %q = %d %q; want %d %q", tc.method, tc.origin, w.Code, w.Body, tc.code, tc.body)
 			}
+			// Allowed or not, the answer depends on Origin: caches must know.
+			if got := w.Header().Values("Vary"); !slices.Equal(got, []string{"Origin"}) {
+				t.Errorf("Vary = %q; want [Origin]", got)
+			}
 			for _, name := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Methods",
 				"Access-Control-Allow-Headers", "Access-Control-Expose-Headers", "Access-Control-Allow-Credentials"} {
 				if got, want := w.Header().Get(name), tc.headers[name]; got != want {

@@ -32,6 +32,11 @@
 //     must cut a response short it panics with http.ErrAbortHandler, which
 //     net/http handles silently, rather than upstream's own error value.
 //     The handler's goroutine is started with trace.Go.
+//   - WithCORS adds Vary: Origin to every response it passes, so a cache
+//     keeps the answers to different origins apart; upstream (v1.7 and
+//     modern) sets no Vary header. It matches origins as v1.7 does:
+//     unanchored regular expressions. The options refuse patterns that
+//     are empty or not pinned to the host (kube-apiserver v1.27's rule).
 //   - WithTracing is ours: it opens a request span when the trace kit
 //     records requests.
 package filters
