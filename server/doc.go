@@ -24,6 +24,9 @@
 //   - RunServer sets server.BaseContext, when nil, to its serve goroutine's
 //     context, so requests carry the trace kit and their spans are
 //     children of that goroutine.
+//   - RunServer sets server.ReadHeaderTimeout, when 0, to 32s: upstream
+//     added that timeout in v1.23, against clients that send headers
+//     slowly; v1.7 had none.
 //   - No go-restful: every path is installed on the NonGoRestfulMux, and
 //     the Director is that mux. Every response from a server's own path
 //     carries the header X-Kubewalk-Served-By with the server's name.

@@ -24,6 +24,13 @@ var upstreamRunServer = trace.Upstream{
 // connections.
 const defaultKeepAlivePeriod = 3 * time.Minute
 
+// ReadHeaderTimeout is how long RunServer lets a client take to send a
+// request's headers, unless the server sets its own: kube-apiserver's
+// value since v1.23, "just shy of" its longest request timeout. v1.7 set
+// none, so a client that sent its headers a byte at a time held a
+// connection, and its goroutine, for as long as it liked.
+const ReadHeaderTimeout = 32 * time.Second
+
 // RunServer listens on server.Addr, or takes ln when the caller bound it
 // already, then starts two goroutines and returns the bound port without
 // blocking:
@@ -40,9 +47,15 @@ const defaultKeepAlivePeriod = 3 * time.Minute
 // when ln is given. ln must be a TCP listener. RunServer
 // never waits for requests in flight: closing stopCh only closes the
 // listener. The caller owns stopCh and must close it to end both goroutines.
+//
+// A server without a ReadHeaderTimeout gets [ReadHeaderTimeout] (ours:
+// upstream added it in v1.23, where each server is built).
 func RunServer(ctx context.Context, server *http.Server, ln net.Listener, network string, stopCh <-chan struct{}) (_ int, err error) {
 	ctx, end := trace.Step(ctx, upstreamRunServer)
 	defer end(&err)
+	if server.ReadHeaderTimeout == 0 {
+		server.ReadHeaderTimeout = ReadHeaderTimeout
+	}
 
 	// --8<-- [start:listen]
 	if ln == nil {

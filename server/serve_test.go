@@ -29,9 +29,15 @@ func TestRunServerServesUntilStopChCloses(t *testing.T) {
 	ctx, end := trace.Step(ctx, trace.Upstream{Function: "test"})
 	stopCh := trace.Make(ctx, make(chan struct{}), "stopCh", "the test")
 
-	port, err := server.RunServer(ctx, &http.Server{Handler: hello}, listen(t), "", stopCh)
+	srv := &http.Server{Handler: hello}
+	port, err := server.RunServer(ctx, srv, listen(t), "", stopCh)
 	if err != nil {
 		t.Fatalf("RunServer: %v", err)
+	}
+	// A client sending its headers slowly cannot hold the connection
+	// forever (kube-apiserver's timeout since v1.23; v1.7 had none).
+	if srv.ReadHeaderTimeout != 32*time.Second {
+		t.Errorf("ReadHeaderTimeout = %v; want 32s", srv.ReadHeaderTimeout)
 	}
 	if got := get(t, fmt.Sprintf("http://127.0.0.1:%d/", port)); got != "hello" {
 		t.Errorf("GET / = %q; want hello", got)
