@@ -88,7 +88,7 @@ func Setup(cfg Config) (*Kit, error) {
 	}
 	exp := cfg.Exporter
 	if exp == nil && cfg.TraceFile != "" {
-		f, err := os.Create(cfg.TraceFile)
+		f, err := CreateFile(cfg.TraceFile)
 		if err != nil {
 			return nil, fmt.Errorf("trace: %w", err)
 		}

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
+	"github.com/kubewalk/kubewalk/trace"
 	"github.com/kubewalk/kubewalk/trace/view"
 	"github.com/spf13/pflag"
 )
@@ -74,7 +76,12 @@ func writeFile(path string, t *view.Trace, o view.Options, render func(io.Writer
 	if err := render(&b, t, o); err != nil {
 		return err
 	}
-	return os.WriteFile(path, b.Bytes(), 0o644)
+	f, err := trace.CreateFile(path)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b.Bytes())
+	return errors.Join(err, f.Close())
 }
 
 func readFile(path string) (*view.Trace, error) {

@@ -96,7 +96,31 @@ func TestRunWritesTheOutputFile(t *testing.T) {
 			if err != nil || !strings.Contains(string(b), tt.want) {
 				t.Errorf("%s: %v; want a file with %q", out, err, tt.want)
 			}
+			// The page holds request paths and client addresses.
+			if st, err := os.Stat(out); err != nil || st.Mode().Perm() != 0o600 {
+				t.Errorf("%s: %v, %v; want mode -rw-------", out, st.Mode().Perm(), err)
+			}
 		})
+	}
+}
+
+func TestRunDoesNotWriteThroughASymbolicLink(t *testing.T) {
+	dir := t.TempDir()
+	target, link := filepath.Join(dir, "target"), filepath.Join(dir, "page.html")
+	if err := os.WriteFile(target, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"--format", "html", "-o", link, traceFile(t)}, &stdout, &stderr)
+	want := "traceview: writing: open " + link + ": a symbolic link, which is not followed: give the file's own path\n"
+	if code != 1 || stderr.String() != want {
+		t.Errorf("run = %d, stderr %q; want 1 and %q", code, stderr.String(), want)
+	}
+	if b, err := os.ReadFile(target); err != nil || string(b) != "keep me" {
+		t.Errorf("the link's target now holds %q (%v); want it untouched", b, err)
 	}
 }
 

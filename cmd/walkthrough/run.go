@@ -122,7 +122,12 @@ func writeHTML(traceFile, page string) error {
 	if err := view.HTML(&b, t, view.Options{Requests: true}); err != nil {
 		return err
 	}
-	return os.WriteFile(page, b.Bytes(), 0o644)
+	f, err := trace.CreateFile(page)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b.Bytes())
+	return errors.Join(err, f.Close())
 }
 
 // logFormatOr keeps an unknown --log-format from failing the early setup;

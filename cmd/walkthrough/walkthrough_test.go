@@ -228,6 +228,42 @@ func TestTraceHTMLWritesThePage(t *testing.T) {
 	}
 }
 
+// TestTraceFilesAreTheOwnersOnly checks that the trace and the page,
+// which hold request paths and client addresses, are readable by their
+// owner only, and that a symbolic link where the trace goes is refused.
+func TestTraceFilesAreTheOwnersOnly(t *testing.T) {
+	dir := t.TempDir()
+	trace, page := filepath.Join(dir, "t.json"), filepath.Join(dir, "t.html")
+	var stdout, stderr syncBuffer
+	code := run(context.Background(), []string{"--trace-file", trace, "--trace-html", page},
+		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), insecure: listen(t), secure: listen(t)})
+	if code != 0 {
+		t.Fatalf("exit %d; want 0:\n%s", code, stderr.String())
+	}
+	for _, name := range []string{trace, page} {
+		if st, err := os.Stat(name); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, %v; want -rw-------", name, st.Mode().Perm(), err)
+		}
+	}
+
+	target, link := filepath.Join(dir, "target"), filepath.Join(dir, "link.json")
+	if err := os.WriteFile(target, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	stderr = syncBuffer{}
+	code = run(context.Background(), []string{"--trace-file", link}, runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
+	want := "walkthrough: --trace-file " + link + ": open " + link + ": a symbolic link, which is not followed: give the file's own path"
+	if code != 1 || !strings.HasPrefix(stderr.String(), want) {
+		t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr.String(), want)
+	}
+	if b, err := os.ReadFile(target); err != nil || string(b) != "keep me" {
+		t.Errorf("the link's target now holds %q (%v); want it untouched", b, err)
+	}
+}
+
 func TestTraceFileInAMissingDirectory(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "no", "such", "dir", "t.json")
 	var stdout, stderr syncBuffer
