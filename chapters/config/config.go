@@ -185,16 +185,13 @@ func buildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*serv
 	)
 	kubeVersion := Version
 	genericConfig.Version = &kubeVersion
-	genericConfig.EnableSlowRequests = s.Break == "slow-request"
 	if err := s.Authorization.ApplyTo(genericConfig); err != nil {
 		return nil, nil, err
 	}
 	// --8<-- [end:apply]
 
-	if insecureServingInfo != nil {
-		insecureServingInfo.BreakListener = s.Break == "listener"
-		insecureServingInfo.BreakBind = s.Break == "insecure-bind"
-	}
+	// Ours: --break=slow-request needs a request that takes its time.
+	genericConfig.EnableSlowRequests = s.Break == options.BreakSlowRequest
 	trace.Log(ctx).Info().
 		Strs("etcdServers", s.Etcd.ServerList).
 		Strs("admissionControl", s.Admission.Control).

@@ -37,7 +37,7 @@ func TestDefaultServiceIPRangeNeedsRoomForAnIP(t *testing.T) {
 func TestCreateKubeAPIServerConfig(t *testing.T) {
 	ctx, rec := kittest.New(t)
 	s := options.NewServerRunOptions(ctx)
-	s.Break = "listener"
+	s.Break = options.BreakSlowRequest
 	c, insecure, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -45,8 +45,11 @@ func TestCreateKubeAPIServerConfig(t *testing.T) {
 	if got := c.APIServerServiceIP.String(); got != "10.0.0.1" || c.APIServerServicePort != 443 {
 		t.Errorf("kubernetes service at %s:%d; want 10.0.0.1:443", got, c.APIServerServicePort)
 	}
-	if insecure == nil || insecure.BindAddress != "127.0.0.1:8080" || !insecure.BreakListener {
-		t.Errorf("insecure serving = %+v; want 127.0.0.1:8080, broken on purpose", insecure)
+	if insecure == nil || insecure.BindAddress != "127.0.0.1:8080" {
+		t.Errorf("insecure serving = %+v; want 127.0.0.1:8080", insecure)
+	}
+	if !c.GenericConfig.EnableSlowRequests {
+		t.Error("--break=slow-request did not turn on the slow requests")
 	}
 	g := c.GenericConfig
 	if g.SecureServingInfo == nil || g.SecureServingInfo.BindAddress != "127.0.0.1:6443" || g.ReadWritePort != 6443 {

@@ -50,7 +50,7 @@ func CreateAPIExtensionsConfig(ctx context.Context, kubeAPIServerConfig server.C
 	defer end(&err)
 
 	genericConfig := kubeAPIServerConfig
-	return &APIExtensionsConfig{GenericConfig: &genericConfig, Break: commandOptions.Break == "apiextensions"}, nil
+	return &APIExtensionsConfig{GenericConfig: &genericConfig, Break: commandOptions.Break == options.BreakAPIExtensions}, nil
 }
 
 // CreateAPIExtensionsServer builds the apiextensions server on delegate,

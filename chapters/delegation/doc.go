@@ -40,8 +40,9 @@
 //     the apiservices resource starts empty.
 //   - No post-start hooks, informers, controllers or health checks of
 //     their own.
-//   - APIExtensionsConfig.Break (--break=apiextensions) makes
-//     CreateAPIExtensionsServer fail, to show an error travelling back
-//     through app.Run and main.
+//   - APIExtensionsConfig.Break, set by CreateAPIExtensionsConfig for
+//     --break=apiextensions, makes CreateAPIExtensionsServer fail before
+//     the code the book quotes, to show an error travelling back through
+//     app.Run and main.
 //   - The functions take a context, for the trace.
 package delegation

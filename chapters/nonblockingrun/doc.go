@@ -25,11 +25,10 @@
 //     through trace.Go.
 //   - InsecureServingInfo may carry a listener already bound (upstream has
 //     one since v1.10), so tests never bind fixed ports.
-//   - InsecureServingInfo.BreakListener (--break=listener) closes the
-//     insecure server right after it starts, while stopCh is still open,
-//     to show RunServer's panic, and BreakBind (--break=insecure-bind)
-//     makes serveInsecurely fail as a bind would, to show NonBlockingRun's
-//     error branch. Upstream has no such switches.
+//   - No fault is injected here: the walkthrough's --break=listener and
+//     --break=insecure-bind break the port from outside (cmd/walkthrough),
+//     by closing its listener while stopCh is open, or by holding the port
+//     so that serveInsecurely's listen fails.
 //   - The chain has our WithTracing outermost and no WithRequestContext
 //     or audit.
 package nonblockingrun

@@ -44,12 +44,6 @@ type InsecureServingInfo struct {
 	// Listener, when not nil, is already bound and is served instead of
 	// listening on BindAddress.
 	Listener net.Listener
-	// BreakListener closes the insecure server as soon as it serves,
-	// while stopCh is still open (--break=listener).
-	BreakListener bool
-	// BreakBind makes serveInsecurely fail as a bind would, before
-	// anything listens (--break=insecure-bind).
-	BreakBind bool
 }
 
 // BuildInsecureHandlerChain wraps apiHandler, the outermost server's

@@ -2,7 +2,6 @@ package nonblockingrun
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 
 	"github.com/kubewalk/kubewalk/server"
@@ -56,36 +55,7 @@ func serveInsecurely(ctx context.Context, insecureServingInfo *InsecureServingIn
 		MaxHeaderBytes: 1 << 20,
 	}
 	trace.Log(ctx).Info().Msgf("Serving insecurely on %s", insecureServingInfo.BindAddress)
-	if insecureServingInfo.BreakBind {
-		return errBind(ctx, insecureServingInfo)
-	}
 	_, err = server.RunServer(ctx, insecureServer, insecureServingInfo.Listener, insecureServingInfo.BindNetwork, stopCh)
 	// --8<-- [end:serveinsecurely]
-	if err == nil && insecureServingInfo.BreakListener {
-		breakListener(ctx, insecureServer)
-	}
 	return err
-}
-
-// breakListener closes insecureServer, and with it the listener, while
-// stopCh is still open: Serve returns and RunServer's serve goroutine
-// takes the panic path. It is the walkthrough's --break=listener.
-func breakListener(ctx context.Context, insecureServer *http.Server) {
-	trace.Log(ctx).Warn().
-		Str("note", "Serve will return while stopCh is open, so RunServer's serve goroutine panics.").
-		Msg("--break=listener: closing the insecure listener")
-	insecureServer.Close()
-}
-
-// errBind is the error --break=insecure-bind makes serveInsecurely return
-// in place of RunServer's: the port was never bound, and NonBlockingRun
-// must clean up what it made.
-func errBind(ctx context.Context, info *InsecureServingInfo) error {
-	trace.Log(ctx).Warn().
-		Str(trace.LogNoteKey, "NonBlockingRun closes internalStopCh before returning, so nothing waits on it forever.").
-		Msg("--break=insecure-bind: failing as if the port were in use")
-	if info.Listener != nil {
-		info.Listener.Close() // a pre-bound listener is not served: release it
-	}
-	return fmt.Errorf("failed to listen on %s: --break=insecure-bind", info.BindAddress)
 }

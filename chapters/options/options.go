@@ -56,9 +56,9 @@ type ServerRunOptions struct {
 	ProxyClientKeyFile        string
 	EnableAggregatorRouting   bool
 
-	// Break names a fault to inject, one of [Breaks]; empty injects none.
-	// It is the walkthrough's own option, not upstream's.
-	Break string
+	// Break is the fault to inject, one of [Faults]; the zero Fault
+	// injects none. It is the walkthrough's own option, not upstream's.
+	Break Fault
 }
 
 // KubeletClientConfig is how the API server reaches kubelets. The
@@ -133,8 +133,8 @@ func (s *ServerRunOptions) AddFlags(ctx context.Context, fs *pflag.FlagSet) {
 	group(fs, "misc", s.addOwnFlags)
 	// --8<-- [end:groups]
 	group(fs, "walkthrough", func(fs *pflag.FlagSet) {
-		fs.StringVar(&s.Break, "break", s.Break,
-			"Break something on purpose to watch what upstream does: "+breakList()+".")
+		fs.Var(&s.Break, "break",
+			"Break something on purpose to watch what upstream does: "+faultNames()+" (help explains each).")
 	})
 }
 

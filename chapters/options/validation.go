@@ -9,26 +9,6 @@ import (
 	"github.com/kubewalk/kubewalk/server/filters"
 )
 
-// Fault is a --break value: what it breaks, what that shows, and the
-// chapter of the book that explains it.
-type Fault struct{ Name, Shows, Chapter string }
-
-// Breaks are the faults --break can inject (--break=help lists them).
-var Breaks = []Fault{
-	{"listener", "the insecure listener closes while stopCh is open: RunServer's serve goroutine panics", "runserver"},
-	{"insecure-bind", "serving the insecure port fails after internalStopCh was made: NonBlockingRun closes it before returning the error", "nonblockingrun"},
-	{"apiextensions", "building the apiextensions server fails: the error travels back through Run and main, and nothing was started", "apiextensions"},
-	{"slow-request", "a request is still running when stopCh closes: closing the listener does not stop it", "runserver"},
-}
-
-func breakList() string {
-	var names []string
-	for _, b := range Breaks {
-		names = append(names, b.Name)
-	}
-	return strings.Join(names, ", ")
-}
-
 // TLSVersions maps the --tls-min-version names to their values.
 var TLSVersions = map[string]uint16{
 	"VersionTLS12": tls.VersionTLS12,
@@ -62,8 +42,8 @@ func (s *ServerRunOptions) Validate() []error {
 	s.validateAuthentication(add)
 	s.validateAuthorization(add)
 	// --8<-- [end:validate]
-	if s.Break != "" && s.Break != "help" && !slices.ContainsFunc(Breaks, func(f Fault) bool { return f.Name == s.Break }) {
-		add("break", s.Break, "unknown fault; allowed: "+breakList())
+	if s.Break != (Fault{}) && s.Break.Name != BreakHelp && !slices.Contains(Faults, s.Break) {
+		add("break", s.Break.Name, "unknown fault; allowed: "+faultNames())
 	}
 	return errs
 }

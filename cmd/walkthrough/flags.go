@@ -134,7 +134,7 @@ func capitalize(s string) string {
 // printBreaks lists the faults --break can inject (--break=help).
 func printBreaks(w io.Writer) {
 	fmt.Fprintf(w, "Faults for --break, each explained in a chapter of the book (docs/<chapter>.md):\n\n")
-	for _, f := range options.Breaks {
-		fmt.Fprintf(w, "  %-14s %s (chapter %s)\n", f.Name, f.Shows, f.Chapter)
+	for _, f := range options.Faults {
+		fmt.Fprintf(w, "  %-14s %s (chapter %s)\n", f.Name, f.Teaches, f.Chapter)
 	}
 }

@@ -165,7 +165,7 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 		printHelp(stdout, fs)
 		return 0, ""
 	}
-	if s.Break == "help" {
+	if s.Break.Name == options.BreakHelp {
 		printBreaks(stdout)
 		return 0, ""
 	}
@@ -179,9 +179,15 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	struck, release, err := injectFault(runCtx, s)
+	if err != nil {
+		fmt.Fprintf(stderr, "walkthrough: --break=%s: %v\n", s.Break.Name, err)
+		return 1, "" // nothing ran yet
+	}
+	defer release()
 	// --8<-- [start:run]
 	stopCh := server.SetupSignalHandler(runCtx, env.signals)
-	tour := startTour(runCtx, s, wf.Serve, wf.Until == "" && !wf.Step, env.signals)
+	tour := startTour(runCtx, s, wf.Serve, wf.Until == "" && !wf.Step, env.signals, struck)
 	err = app.Run(ctx, s, stopCh)
 	// --8<-- [end:run]
 	cancel() // ends the signal handler's goroutine, and the tour if Run failed

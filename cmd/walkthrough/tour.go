@@ -66,8 +66,10 @@ var tourRequests = []tourRequest{
 // waits until both ports answer /healthz, sends the tour's requests, then
 // sends os.Interrupt on signals. It ends early when ctx is done.
 // With bounded, it gives up waiting after readyWait; without (the learner
-// may be paused at a step for as long as they like) it waits on.
-func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded bool, signals chan<- os.Signal) *tour {
+// may be paused at a step for as long as they like) it waits on. When
+// struck is not nil, the goroutine first waits for it to close: a fault
+// must strike before the tour can stop the run.
+func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded bool, signals chan<- os.Signal, struck <-chan struct{}) *tour {
 	t := &tour{}
 	insecure, secure := bases(s)
 	if serve {
@@ -84,6 +86,9 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded 
 			TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
 		}}
 		defer c.CloseIdleConnections()
+		if struck != nil {
+			<-struck // a plain receive: the fault's join, not a channel of the story
+		}
 		var wait time.Duration // no deadline
 		if bounded {
 			wait = readyWait
@@ -114,7 +119,7 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded 
 		}
 		c.CloseIdleConnections()
 		var slow <-chan struct{}
-		if s.Break == "slow-request" {
+		if s.Break == options.BreakSlowRequest {
 			slow = startSlowRequest(ctx, c, cmp.Or(insecure, secure))
 		}
 		trace.Log(ctx).Info().
