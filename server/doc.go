@@ -36,7 +36,10 @@
 //   - PrepareRun, Run and NonBlockingRun take a context, for the trace.
 //   - Every server serves /debug/walkthrough, the trace kit's live state,
 //     and, with EnableSlowRequests, /debug/walkthrough/sleep; both are
-//     ours, for the walkthrough's experiments.
+//     ours, for the walkthrough's experiments. They are debug endpoints
+//     like /debug/pprof: on the secure port they sit behind
+//     authentication and authorization like every path; on the insecure
+//     port, which has neither, anyone who reaches it can read them.
 //   - SetupSignalHandler takes the signal channel from its caller (the tour
 //     sends os.Interrupt on it to stand in for Ctrl-C), does not panic when
 //     called twice, and its goroutine ends when the context is done.

@@ -25,6 +25,7 @@ type probe struct {
 const (
 	pods       = "/api/v1/namespaces/default/pods"
 	systemPods = "/api/v1/namespaces/kube-system/pods"
+	debugState = "/debug/walkthrough"
 )
 
 // TestSecurePortAuthnAuthzMatrix runs the secure port with each
@@ -66,6 +67,9 @@ func TestSecurePortAuthnAuthzMatrix(t *testing.T) {
 			// acceptable CAs names its issuer: this one stays home.
 			{"client cert from another CA, not sent", clientCert(mallory), "GET", "/healthz", 401, unauthorized},
 			{"good client cert wins over a bad token", credential{token: "not-in-the-file", cert: &carol}, "GET", "/healthz", 200, ""},
+			// The walkthrough's debug path is behind the same filters.
+			{"debug state without credentials", none, "GET", debugState, 401, unauthorized},
+			{"debug state with a good token", alice, "GET", debugState, 200, ""},
 		}},
 		{"AlwaysAllow anywhere in the modes turns anonymous off", []string{"--authorization-mode=ABAC,AlwaysAllow", policy, tokens}, []probe{
 			{"no credentials", none, "GET", "/healthz", 401, unauthorized},
@@ -101,6 +105,8 @@ func TestSecurePortAuthnAuthzMatrix(t *testing.T) {
 			{"alice gets /healthz as system:authenticated", alice, "GET", "/healthz", 200, ""},
 			{"anonymous gets /healthz", none, "GET", "/healthz", 403,
 				`User "system:anonymous" cannot get path "/healthz": No policy matched.`},
+			{"anonymous gets the debug state", none, "GET", debugState, 403,
+				`User "system:anonymous" cannot get path "/debug/walkthrough": No policy matched.`},
 			{"carol of group dev creates a pod in kube-system", clientCert(carol), "POST", systemPods, 404, ""},
 			{"bad token", bad, "GET", "/healthz", 401, unauthorized},
 		}},

@@ -101,9 +101,12 @@ func TestValidateTLSFlags(t *testing.T) {
 			"the walkthrough keeps TLS 1.2 as the floor (upstream also accepts VersionTLS10 and VersionTLS11)"},
 		{[]string{"--tls-min-version=1.2"}, "--tls-min-version 1.2: must be VersionTLS12 or VersionTLS13"},
 		{[]string{"--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305"}, ""},
-		{[]string{"--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,TLS_AES_128_GCM_SHA256"},
-			"--tls-cipher-suites TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,TLS_AES_128_GCM_SHA256: must include " +
+		{[]string{"--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"},
+			"--tls-cipher-suites TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: must include " +
 				"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, which HTTP/2 requires"},
+		// Go chooses TLS 1.3's suites itself; naming one here would do nothing.
+		{[]string{"--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384"},
+			"--tls-cipher-suites TLS_AES_256_GCM_SHA384: a TLS 1.3 suite: Go always offers all three under TLS 1.3 and would ignore it here"},
 		// TLS 1.3 has its own suites, which HTTP/2 accepts; the list then does not matter.
 		{[]string{"--tls-min-version=VersionTLS13", "--tls-cipher-suites=TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"}, ""},
 		{[]string{"--tls-cipher-suites=TLS_RSA_WITH_3DES_EDE_CBC_SHA"},

@@ -181,7 +181,12 @@ var cipherSuiteAliases = map[string]uint16{
 // also accepts the insecure ones.
 func CipherSuite(name string) (uint16, error) {
 	for _, c := range tls.CipherSuites() {
-		if c.Name == name {
+		switch {
+		case c.Name != name:
+		case onlyTLS13(c):
+			return 0, fmt.Errorf("a TLS 1.3 suite: Go always offers all three under TLS 1.3 and would ignore it here; "+
+				"this list is for TLS 1.2; allowed: %s", strings.Join(cipherSuiteNames(), ", "))
+		default:
 			return c.ID, nil
 		}
 	}
@@ -197,10 +202,20 @@ func CipherSuite(name string) (uint16, error) {
 	return 0, fmt.Errorf("unknown cipher suite; %s", allowed)
 }
 
+// cipherSuiteNames are the suites --tls-cipher-suites accepts: Go's
+// secure TLS 1.2 suites.
 func cipherSuiteNames() []string {
 	var names []string
 	for _, c := range tls.CipherSuites() {
-		names = append(names, c.Name)
+		if !onlyTLS13(c) {
+			names = append(names, c.Name)
+		}
 	}
 	return names
+}
+
+// onlyTLS13 reports whether c is a TLS 1.3 suite, which Go does not let a
+// Config choose: tls.Config.CipherSuites applies to TLS 1.2 and below.
+func onlyTLS13(c *tls.CipherSuite) bool {
+	return !slices.ContainsFunc(c.SupportedVersions, func(v uint16) bool { return v < tls.VersionTLS13 })
 }

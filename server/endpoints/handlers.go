@@ -19,7 +19,10 @@ import (
 // registry's Store behind them. Each returns the object to answer with,
 // or an error that WriteStatus turns into a Status.
 
-// maxRequestBodyBytes is upstream's limit on the size of a request body.
+// maxRequestBodyBytes bounds the size of a request body. It is ours: v1.7
+// read a body whole, however large; upstream added a limit in v1.14
+// (MaxRequestBodyBytes, 100 MiB by default). 3 MiB is ample for the
+// miniature's objects.
 const maxRequestBodyBytes = 3 * 1024 * 1024
 
 // unstructuredSerializer reads and writes objects as JSON without Go types.
@@ -163,8 +166,8 @@ func (s *requestScope) decode(r *http.Request) (runtime.Object, error) {
 	return obj, nil
 }
 
-// readBody returns r's body, or a 413 error if it is larger than upstream
-// allows.
+// readBody returns r's body, or a 413 error if it is larger than
+// maxRequestBodyBytes.
 func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxRequestBodyBytes))
 	var tooLarge *http.MaxBytesError
