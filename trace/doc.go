@@ -29,6 +29,18 @@
 // and the channel Go returns is closed when it ends. A goroutine that
 // panics is recorded, the trace is written, and the panic goes on.
 //
+// A goroutine that runs an upstream function of its own, as a post-start
+// hook's goroutine runs the hook, says so first thing with [Mirroring]:
+// its span then carries the upstream function as a step's does. One that
+// upstream never stops is started with the option [NeverStopped], saying
+// why: [Kit.Wait] does not wait for it, and the summary lists it as still
+// running; only tests stop it, with [Kit.StopNeverStopped].
+//
+// Where upstream calls glog.Fatalf, [Fatalf] logs the line, writes the
+// trace and exits 255. An in-process client's round tripper, wrapped with
+// [Transport], records each request as a client span of the goroutine
+// that sent it, and the server's request span as that span's child.
+//
 // # A channel event
 //
 // The channel operations are the operation they record: [Make] returns

@@ -17,7 +17,8 @@ import (
 // goroutine gets a span named name (walkthrough.kind goroutine), a child of
 // the step in ctx, that starts when the goroutine starts and ends when fn
 // returns; fn's ctx carries that span and a logger with the field
-// goroutine=name.
+// goroutine=name. opts say more about it, such as that upstream never
+// stops it ([NeverStopped]).
 //
 // The kit counts the goroutine as live from the moment Go is called until
 // fn returns, so [Kit.Wait] and [Kit.Stats] see it. The returned channel is
@@ -29,7 +30,7 @@ import (
 // the process still crashes, as it would without the kit. The returned
 // channel is then never closed, so that no goroutine waiting on it runs
 // on while the process crashes.
-func Go(ctx context.Context, name string, fn func(ctx context.Context)) <-chan struct{} {
+func Go(ctx context.Context, name string, fn func(ctx context.Context), opts ...GoOption) <-chan struct{} {
 	done := make(chan struct{})
 	s := scopeOf(ctx)
 	k := s.kit
@@ -40,17 +41,25 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context)) <-chan s
 		}()
 		return done
 	}
+	var o goOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	k.mu.Lock()
-	seq := k.reg.goroutineStarted(name, s.step)
+	seq := k.reg.goroutineStarted(name, s.step, o.neverStopped, o.stop)
 	k.mu.Unlock()
 
 	go func() {
 		var span oteltrace.Span = noop.Span{} // with tracing off, ending it does nothing
 		if k.Tracing() {
-			ctx, span = k.tracer.Start(ctx, name, oteltrace.WithAttributes(
+			attrs := []attribute.KeyValue{
 				attribute.String(KindKey, KindGoroutine),
 				attribute.String(GoroutineNameKey, name),
-				attribute.Int(GoroutineIDKey, seq)))
+				attribute.Int(GoroutineIDKey, seq)}
+			if o.neverStopped != "" {
+				attrs = append(attrs, attribute.String(NeverStoppedKey, o.neverStopped))
+			}
+			ctx, span = k.tracer.Start(ctx, name, oteltrace.WithAttributes(attrs...))
 		}
 		s.goroutine = seq
 		ctx = withScope(ctx, s)
@@ -63,6 +72,24 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context)) <-chan s
 		fn(ctx)
 	}()
 	return done
+}
+
+// A GoOption says more about a goroutine [Go] starts.
+type GoOption func(*goOptions)
+
+type goOptions struct {
+	neverStopped string
+	stop         func()
+}
+
+// NeverStopped says that upstream never stops the goroutine, and why (for
+// example "v1.7 never calls Runner.Stop; v1.9 does, from a pre-shutdown
+// hook"): [Kit.Wait] does not wait for it, [Kit.Stats] lists it as open
+// with why, and its span carries why as walkthrough.never_stopped. stop
+// is what would stop it, which upstream never calls; only tests call it,
+// through [Kit.StopNeverStopped], so that no goroutine outlives them.
+func NeverStopped(why string, stop func()) GoOption {
+	return func(o *goOptions) { o.neverStopped, o.stop = why, stop }
 }
 
 // goroutineEnded runs deferred at the end of a kit goroutine, normally or
@@ -81,7 +108,7 @@ func (k *Kit) goroutineEnded(ctx context.Context, span oteltrace.Span, seq int, 
 	}
 	span.End()
 	k.mu.Lock()
-	k.reg.goroutineEnded(seq)
+	mirrors := k.reg.goroutineEnded(seq)
 	k.mu.Unlock()
 	if r != nil {
 		l := zerolog.Ctx(ctx).Output(k.out)
@@ -91,4 +118,29 @@ func (k *Kit) goroutineEnded(ctx context.Context, span oteltrace.Span, seq int, 
 		panic(r)
 	}
 	close(done)
+	if mirrors != nil && k.pause != nil {
+		k.pause(*mirrors, true)
+	}
+}
+
+// Mirroring says that the goroutine in ctx, started with [Go], runs the
+// upstream function up, as a post-start hook's goroutine runs the hook.
+// Call it first thing in fn, before any step: it puts the
+// walkthrough.upstream.* attributes and walkthrough.chapter on the
+// goroutine's span, as a step span has them, and makes the kit call its
+// Pause hook with up (ended true) once fn has returned. Outside a kit
+// goroutine it does nothing.
+func Mirroring(ctx context.Context, up Upstream) {
+	s := scopeOf(ctx)
+	if s.kit == nil || s.goroutine == 0 {
+		return
+	}
+	if span := spanOf(ctx); span != nil {
+		span.SetAttributes(upstreamAttrs(up)...)
+	}
+	s.kit.mu.Lock()
+	defer s.kit.mu.Unlock()
+	if g := s.kit.reg.live[s.goroutine]; g != nil {
+		g.mirrors = &up
+	}
 }

@@ -19,9 +19,11 @@ const (
 	UpstreamRefKey      = "walkthrough.upstream.ref"      // the tag the step mirrors, e.g. v1.7.0
 	ChapterKey          = "walkthrough.chapter"           // the chapter slug, e.g. runserver
 
-	// Goroutine spans.
+	// Goroutine spans; one that called [Mirroring] also carries the step
+	// span's walkthrough.upstream.* and walkthrough.chapter.
 	GoroutineNameKey = "goroutine.name"
-	GoroutineIDKey   = "goroutine.seq" // 1, 2, … in start order within one kit
+	GoroutineIDKey   = "goroutine.seq"             // 1, 2, … in start order within one kit
+	NeverStoppedKey  = "walkthrough.never_stopped" // why upstream never stops it ([NeverStopped])
 
 	// Channel events and their attributes.
 	EventChanMake  = "chan.make"
@@ -73,4 +75,5 @@ const (
 	EndSecondSignal Ending = "second signal" // a second signal cut the shutdown short: exit 1
 	EndError        Ending = "error"         // a step returned an error (a port in use, bad input, …)
 	EndPanic        Ending = "panic"         // a goroutine panicked; the process dies after the summary is written
+	EndFatal        Ending = "fatal"         // a fatal log line (upstream's glog.Fatalf) ended the process: exit 255
 )

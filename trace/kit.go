@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -72,6 +73,7 @@ type Kit struct {
 
 	mu       sync.Mutex
 	reg      registry
+	clients  map[idleCloser]struct{} // in-process clients' transports ([Transport])
 	shutdown sync.Once
 	errShut  error
 }
@@ -82,7 +84,7 @@ type Kit struct {
 // span and closes the file. Setup fails only if the trace file cannot be
 // created or cfg.LogFormat is unknown.
 func Setup(cfg Config) (*Kit, error) {
-	k := &Kit{reg: newRegistry(), pause: cfg.Pause}
+	k := &Kit{reg: newRegistry(), pause: cfg.Pause, clients: map[idleCloser]struct{}{}}
 	if err := k.setupLog(cfg); err != nil {
 		return nil, err
 	}
@@ -186,4 +188,19 @@ func Exit(ctx context.Context, code int, ending Ending) {
 		_ = k.Shutdown(context.Background(), ending)
 	}
 	os.Exit(code)
+}
+
+// Fatalf stands for upstream's glog.Fatalf: it logs the line at fatal
+// level, ends the span in ctx with the line as its error (the goroutine or
+// step that died), shuts down the kit in ctx with [EndFatal], so the
+// trace file is complete, and exits the process with status 255, as glog
+// does. Spans around the one in ctx are not written: they never end.
+func Fatalf(ctx context.Context, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	Log(ctx).WithLevel(zerolog.FatalLevel).Msg(msg)
+	if span := spanOf(ctx); span != nil {
+		span.SetStatus(codes.Error, msg)
+		span.End()
+	}
+	Exit(ctx, 255, EndFatal)
 }

@@ -26,6 +26,9 @@ type Open struct {
 	Kind   string // "goroutine", "chan" or "listener"
 	Name   string // goroutine name, channel name or listener address
 	Detail string // who started or owns it, and what a goroutine waits on
+	// NeverStopped, for a goroutine started with [NeverStopped], is why
+	// upstream never stops it; it is also said in Detail.
+	NeverStopped string
 }
 
 func (o Open) String() string { return fmt.Sprintf("%s %s (%s)", o.Kind, o.Name, o.Detail) }
@@ -35,14 +38,19 @@ type registry struct {
 	stats     Stats
 	seq       int // last goroutine or channel sequence number handed out
 	live      map[int]*goroutineInfo
+	waited    int // live goroutines Wait waits for: all but the never-stopped
 	chans     map[chanKey]*chanInfo
 	listeners map[net.Listener]listenerInfo
-	// idle is closed while no kit goroutine runs, so Wait can block on it.
+	// idle is closed while no goroutine Wait waits for runs, so Wait can
+	// block on it.
 	idle chan struct{}
 }
 
 type goroutineInfo struct {
 	name, startedBy, waitingOn string
+	neverStopped               string    // why upstream never stops it, or ""
+	stop                       func()    // what would stop it (tests only)
+	mirrors                    *Upstream // what it runs, when Mirroring said so
 }
 
 type chanInfo struct {
@@ -80,11 +88,13 @@ func (k *Kit) Stats() Stats {
 }
 
 // Wait blocks until no goroutine started through [Go] with this kit is
-// running, or ctx is done; then it returns ctx's error.
+// running, or ctx is done; then it returns ctx's error. It does not wait
+// for goroutines upstream never stops ([NeverStopped]) until
+// [Kit.StopNeverStopped] has been called.
 func (k *Kit) Wait(ctx context.Context) error {
 	for {
 		k.mu.Lock()
-		idle, live := k.reg.idle, len(k.reg.live)
+		idle, live := k.reg.idle, k.reg.waited
 		k.mu.Unlock()
 		if live == 0 {
 			return nil
@@ -108,7 +118,10 @@ func (r *registry) open() []Open {
 		if g.waitingOn != "" {
 			d += ", " + words.waitingOn + " " + g.waitingOn
 		}
-		bySeq[seq] = Open{Kind: "goroutine", Name: g.name, Detail: d}
+		if g.neverStopped != "" {
+			d += "; " + words.neverStopped + " " + g.neverStopped
+		}
+		bySeq[seq] = Open{Kind: "goroutine", Name: g.name, Detail: d, NeverStopped: g.neverStopped}
 	}
 	for _, c := range r.chans {
 		if c.closed {
@@ -136,20 +149,61 @@ func (r *registry) next() int {
 	return r.seq
 }
 
-func (r *registry) goroutineStarted(name, startedBy string) int {
+func (r *registry) goroutineStarted(name, startedBy, neverStopped string, stop func()) int {
 	seq := r.next()
-	if len(r.live) == 0 {
-		r.idle = make(chan struct{})
-	}
-	r.live[seq] = &goroutineInfo{name: name, startedBy: startedBy}
+	r.live[seq] = &goroutineInfo{name: name, startedBy: startedBy, neverStopped: neverStopped, stop: stop}
 	r.stats.GoroutinesStarted++
+	if neverStopped == "" {
+		r.waitFor()
+	}
 	return seq
 }
 
-func (r *registry) goroutineEnded(seq int) {
+// goroutineEnded forgets the goroutine seq and returns the upstream
+// function it mirrors, if any.
+func (r *registry) goroutineEnded(seq int) *Upstream {
+	g := r.live[seq]
 	delete(r.live, seq)
 	r.stats.GoroutinesEnded++
-	if len(r.live) == 0 {
-		close(r.idle)
+	if g.neverStopped == "" {
+		r.waited--
+		if r.waited == 0 {
+			close(r.idle)
+		}
+	}
+	return g.mirrors
+}
+
+// waitFor counts one more goroutine that Wait waits for.
+func (r *registry) waitFor() {
+	if r.waited == 0 {
+		r.idle = make(chan struct{})
+	}
+	r.waited++
+}
+
+// StopNeverStopped is for tests only: it stops every goroutine started
+// with [NeverStopped] that is still running, by calling the stop function
+// given there, which upstream never calls, and from then on [Kit.Wait]
+// waits for them too. A test that runs code which starts such goroutines
+// calls it before it ends, so that a leak check stays strict. The
+// walkthrough itself never calls it: its process ends with them running,
+// as upstream's does.
+func (k *Kit) StopNeverStopped() {
+	k.mu.Lock()
+	var stops []func()
+	for _, g := range k.reg.live {
+		if g.neverStopped == "" {
+			continue
+		}
+		g.neverStopped = ""
+		k.reg.waitFor()
+		if g.stop != nil {
+			stops = append(stops, g.stop)
+		}
+	}
+	k.mu.Unlock()
+	for _, stop := range stops {
+		stop()
 	}
 }

@@ -5,13 +5,16 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	oteltrace "go.opentelemetry.io/otel/trace"
 )
 
 // Request opens a request span (walkthrough.kind request) for r when the
 // kit in r's context records spans and was set up with Config.Requests,
-// and returns r carrying it. The caller
+// and returns r carrying it. The span is a child of the client span r's
+// traceparent header names, when it has one (an in-process client, see
+// [Transport]), else of the span in r's context. The caller
 // must call end with the response status once the handler has returned.
 // When nothing records, Request returns r unchanged and allocates nothing,
 // so it can sit on the request path of every server.
@@ -20,7 +23,11 @@ func Request(r *http.Request) (_ *http.Request, end func(status int)) {
 	if k == nil || !k.requests {
 		return r, endNothing
 	}
-	ctx, span := k.tracer.Start(r.Context(), r.Method+" "+r.URL.Path,
+	ctx := r.Context()
+	if r.Header.Get("traceparent") != "" {
+		ctx = propagator.Extract(ctx, propagation.HeaderCarrier(r.Header))
+	}
+	ctx, span := k.tracer.Start(ctx, r.Method+" "+r.URL.Path,
 		oteltrace.WithSpanKind(oteltrace.SpanKindServer),
 		oteltrace.WithAttributes(
 			attribute.String(KindKey, KindRequest),

@@ -55,11 +55,8 @@ func Step(ctx context.Context, up Upstream) (_ context.Context, end func(errp *e
 
 	ctx, span := k.tracer.Start(ctx, up.Function)
 	if span.IsRecording() {
-		span.SetAttributes(attribute.String(KindKey, KindStep),
-			attribute.String(UpstreamFunctionKey, up.Function),
-			attribute.String(UpstreamFileKey, up.File),
-			attribute.String(UpstreamRefKey, up.Ref),
-			attribute.String(ChapterKey, up.Chapter))
+		span.SetAttributes(attribute.String(KindKey, KindStep))
+		span.SetAttributes(upstreamAttrs(up)...)
 		span.SetAttributes(callerAttrs(2)...)
 	}
 	s.step = up.Function
@@ -76,6 +73,16 @@ func Step(ctx context.Context, up Upstream) (_ context.Context, end func(errp *e
 		}
 		span.End()
 	})
+}
+
+// upstreamAttrs are the attributes that say which upstream function a
+// step or a goroutine mirrors.
+func upstreamAttrs(up Upstream) []attribute.KeyValue {
+	return []attribute.KeyValue{
+		attribute.String(UpstreamFunctionKey, up.Function),
+		attribute.String(UpstreamFileKey, up.File),
+		attribute.String(UpstreamRefKey, up.Ref),
+		attribute.String(ChapterKey, up.Chapter)}
 }
 
 // started calls the kit's Pause hook, if any, and then narrates that the

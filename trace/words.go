@@ -16,6 +16,7 @@ type narration struct {
 	waitingOn        string // a live goroutine: the channel it blocks on
 	or               string // between the channels of a select
 	notClosed        string // a listener still open
+	neverStopped     string // a live goroutine upstream never stops: before why
 	panicked         string // the log line of a goroutine that panicked
 }
 
@@ -33,6 +34,7 @@ var words = narration{
 	waitingOn:        "waiting on",
 	or:               "or",
 	notClosed:        "not closed",
+	neverStopped:     "upstream never stops it:",
 	panicked:         "goroutine panicked: trace written, the process crashes next",
 }
 
