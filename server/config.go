@@ -12,13 +12,21 @@ import (
 	"time"
 
 	"github.com/kubewalk/kubewalk/server/authentication/authenticator"
+	"github.com/kubewalk/kubewalk/server/authentication/request/bearertoken"
+	"github.com/kubewalk/kubewalk/server/authentication/request/union"
+	"github.com/kubewalk/kubewalk/server/authentication/token/tokenfile"
+	"github.com/kubewalk/kubewalk/server/authentication/user"
 	"github.com/kubewalk/kubewalk/server/authorization/authorizer"
+	"github.com/kubewalk/kubewalk/server/authorization/authorizerfactory"
+	authzunion "github.com/kubewalk/kubewalk/server/authorization/union"
 	"github.com/kubewalk/kubewalk/server/endpoints"
 	"github.com/kubewalk/kubewalk/server/filters"
 	"github.com/kubewalk/kubewalk/server/healthz"
 	"github.com/kubewalk/kubewalk/server/request"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/version"
+	"k8s.io/client-go/rest"
 )
 
 const (
@@ -35,6 +43,14 @@ type Config struct {
 	// SecureServingInfo says where and how to serve HTTPS; nil means the
 	// server does not serve at all (NonBlockingRun only runs the hooks).
 	SecureServingInfo *SecureServingInfo
+
+	// LoopbackClientConfig is a config for a privileged client of the
+	// server from inside the process: the secure port with a bearer token
+	// that Complete makes system:apiserver, or else the insecure port. New
+	// refuses a nil one.
+	LoopbackClientConfig *rest.Config
+	// DisabledPostStartHooks are hook names AddPostStartHook ignores.
+	DisabledPostStartHooks sets.Set[string]
 
 	// Authenticator says who made a request; nil turns authentication off.
 	Authenticator authenticator.Request
@@ -105,8 +121,13 @@ type SecureServingInfo struct {
 	// Listener, when not nil, is already bound and is served instead of
 	// listening on BindAddress (ours: tests and the tour pre-bind ports).
 	Listener net.Listener
-	// Cert is the serving certificate; it must be set.
+	// Cert is the serving certificate, used when no SNICerts entry
+	// matches the name a client asks for; it must be set.
 	Cert *tls.Certificate
+	// SNICerts are more certificates, by the server name they are for:
+	// a client that asks for that name over SNI gets that certificate.
+	// The loopback client's is one (LoopbackClientServerNameOverride).
+	SNICerts map[string]*tls.Certificate
 	// ClientCA, when set, makes the server ask clients for a certificate
 	// signed by one of its CAs (but not require one).
 	ClientCA *x509.CertPool
@@ -126,6 +147,7 @@ func NewConfig() *Config {
 		ReadWritePort:               443,
 		BuildHandlerChainFunc:       DefaultBuildHandlerChain,
 		LegacyAPIGroupPrefixes:      sets.New(DefaultLegacyAPIPrefix),
+		DisabledPostStartHooks:      sets.New[string](),
 		HealthzChecks:               []healthz.HealthzChecker{healthz.PingHealthz},
 		EnableIndex:                 true,
 		EnableDiscovery:             true,
@@ -147,7 +169,12 @@ type completedConfig struct {
 //
 //   - ExternalAddress, if empty and PublicAddress is set, becomes
 //     PublicAddress:ReadWritePort (or PublicAddress alone if the port is 0);
-//   - RequestInfoResolver, if nil, becomes NewRequestInfoResolver(c).
+//   - RequestInfoResolver, if nil, becomes NewRequestInfoResolver(c);
+//   - when there are an Authenticator and an Authorizer and the
+//     LoopbackClientConfig has a bearer token, the token is made to
+//     authenticate as system:apiserver in system:masters, ahead of the
+//     Authenticator, and system:masters is allowed everything, ahead of
+//     the Authorizer (see loopbackAuthentication).
 func (c *Config) Complete() completedConfig {
 	if len(c.ExternalAddress) == 0 && c.PublicAddress != nil {
 		hostAndPort := c.PublicAddress.String()
@@ -159,7 +186,30 @@ func (c *Config) Complete() completedConfig {
 	if c.RequestInfoResolver == nil {
 		c.RequestInfoResolver = NewRequestInfoResolver(c)
 	}
+	if c.Authenticator != nil && c.Authorizer != nil && c.LoopbackClientConfig != nil && len(c.LoopbackClientConfig.BearerToken) > 0 {
+		c.Authenticator, c.Authorizer = loopbackAuthentication(c.LoopbackClientConfig.BearerToken, c.Authenticator, c.Authorizer)
+	}
 	return completedConfig{c}
+}
+
+// loopbackAuthentication returns authn and authz with the loopback
+// client's token put first: token authenticates as system:apiserver, a
+// member of system:masters, with a UID made now, and any member of
+// system:masters is allowed everything. Every other request goes on to
+// authn and authz as before.
+func loopbackAuthentication(token string, authn authenticator.Request, authz authorizer.Authorizer) (authenticator.Request, authorizer.Authorizer) {
+	// --8<-- [start:loopbacktoken]
+	tokens := map[string]*user.DefaultInfo{
+		token: {
+			Name:   user.APIServerUser,
+			UID:    string(uuid.NewUUID()),
+			Groups: []string{user.SystemPrivilegedGroup},
+		},
+	}
+	tokenAuthenticator := bearertoken.New(tokenfile.New(tokens))
+	tokenAuthorizer := authorizerfactory.NewPrivilegedGroups(user.SystemPrivilegedGroup)
+	// --8<-- [end:loopbacktoken]
+	return union.New(tokenAuthenticator, authn), authzunion.New(tokenAuthorizer, authz)
 }
 
 // NewRequestInfoResolver returns the RequestInfo parser for c: apis and
@@ -178,13 +228,20 @@ func NewRequestInfoResolver(c *Config) *request.RequestInfoFactory {
 // on it and hands every other request to delegationTarget. It installs
 // the index at / (EnableIndex), /debug/pprof/ (EnableProfiling), the
 // walkthrough's /debug/walkthrough (always) and /debug/walkthrough/sleep
-// (EnableSlowRequests), /version (Version) and /apis (EnableDiscovery); /healthz waits for PrepareRun. The delegate's health
-// checks are merged with the Config's, a check of the same name counting
-// once. The server built on EmptyDelegate ends the chain: with
-// EnableIndex its unknown paths are answered 404 with the index.
+// (EnableSlowRequests), /version (Version) and /apis (EnableDiscovery);
+// /healthz waits for PrepareRun. It takes over delegationTarget's
+// post-start hooks, sharing their done channels, so that whichever server
+// of the chain runs its hooks runs them all. The delegate's health checks
+// are merged with the Config's, a check of the same name counting once.
+// The server built on EmptyDelegate ends the chain: with EnableIndex its
+// unknown paths are answered 404 with the index. New fails when
+// BuildHandlerChainFunc or LoopbackClientConfig is nil.
 func (c completedConfig) New(name string, delegationTarget DelegationTarget) (*GenericAPIServer, error) {
 	if c.BuildHandlerChainFunc == nil {
 		return nil, fmt.Errorf("server %q: Config.BuildHandlerChainFunc is nil", name)
+	}
+	if c.LoopbackClientConfig == nil {
+		return nil, fmt.Errorf("Genericapiserver.New() called with config.LoopbackClientConfig == nil")
 	}
 	handlerChainBuilder := func(handler http.Handler) http.Handler {
 		return c.BuildHandlerChainFunc(handler, c.Config)
@@ -195,15 +252,24 @@ func (c completedConfig) New(name string, delegationTarget DelegationTarget) (*G
 		minRequestTimeout:      time.Duration(c.MinRequestTimeout) * time.Second,
 		SecureServingInfo:      c.SecureServingInfo,
 		ExternalAddress:        c.ExternalAddress,
+		LoopbackClientConfig:   c.LoopbackClientConfig,
 		Handler:                NewAPIServerHandler(name, handlerChainBuilder, delegationTarget.UnprotectedHandler()),
 		delegationTarget:       delegationTarget,
+		postStartHooks:         map[string]postStartHookEntry{},
+		disabledPostStartHooks: c.DisabledPostStartHooks,
 		healthzChecks:          slices.Clone(c.HealthzChecks),
 	}
-	for _, check := range delegationTarget.HealthzChecks() {
-		if !slices.ContainsFunc(s.healthzChecks, func(c healthz.HealthzChecker) bool { return c.Name() == check.Name() }) {
-			s.healthzChecks = append(s.healthzChecks, check)
+
+	// --8<-- [start:takeover]
+	for k, v := range delegationTarget.PostStartHooks() {
+		s.postStartHooks[k] = v
+	}
+	for _, delegateCheck := range delegationTarget.HealthzChecks() {
+		if !slices.ContainsFunc(c.HealthzChecks, func(c healthz.HealthzChecker) bool { return c.Name() == delegateCheck.Name() }) {
+			s.healthzChecks = append(s.healthzChecks, delegateCheck)
 		}
 	}
+	// --8<-- [end:takeover]
 
 	installAPI(s, c.Config)
 	if delegationTarget.UnprotectedHandler() == nil && c.EnableIndex {
@@ -222,7 +288,7 @@ func installAPI(s *GenericAPIServer, c *Config) {
 	if c.EnableProfiling {
 		installProfiling(s.Handler.NonGoRestfulMux)
 	}
-	s.Handler.NonGoRestfulMux.UnlistedHandle("/debug/walkthrough", walkthroughState())
+	s.Handler.NonGoRestfulMux.UnlistedHandle("/debug/walkthrough", walkthroughState(s))
 	if c.EnableSlowRequests {
 		s.Handler.NonGoRestfulMux.UnlistedHandle("/debug/walkthrough/sleep", sleepHandler())
 	}

@@ -9,12 +9,14 @@ import (
 
 // walkthroughState serves /debug/walkthrough (ours): the live state of the
 // run, from the trace kit the request carries — steps done, goroutines,
-// channels and listeners started and ended, and what is still open.
-func walkthroughState() http.Handler {
+// channels and listeners started and ended, and what is still open — and
+// the post-start hooks of s, each registered, running or done.
+func walkthroughState(s *GenericAPIServer) http.Handler {
 	type open struct {
-		Kind   string `json:"kind"`
-		Name   string `json:"name"`
-		Detail string `json:"detail"`
+		Kind         string `json:"kind"`
+		Name         string `json:"name"`
+		Detail       string `json:"detail"`
+		NeverStopped string `json:"neverStopped,omitempty"`
 	}
 	type state struct {
 		Steps             int    `json:"steps"`
@@ -25,6 +27,8 @@ func walkthroughState() http.Handler {
 		ListenersOpened   int    `json:"listenersOpened"`
 		ListenersClosed   int    `json:"listenersClosed"`
 		Open              []open `json:"open"`
+		// Hooks are the post-start hooks of the server that answered.
+		Hooks []PostStartHookState `json:"postStartHooks"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, ok := trace.StatsFrom(r.Context())
@@ -33,9 +37,9 @@ func walkthroughState() http.Handler {
 			return
 		}
 		out := state{st.Steps, st.GoroutinesStarted, st.GoroutinesEnded, st.ChansMade, st.ChansClosed,
-			st.ListenersOpened, st.ListenersClosed, []open{}}
+			st.ListenersOpened, st.ListenersClosed, []open{}, s.PostStartHookStates()}
 		for _, o := range st.Open {
-			out.Open = append(out.Open, open{o.Kind, o.Name, o.Detail})
+			out.Open = append(out.Open, open{o.Kind, o.Name, o.Detail, o.NeverStopped})
 		}
 		writeJSON(w, http.StatusOK, out)
 	})

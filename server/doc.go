@@ -30,9 +30,17 @@
 //   - No go-restful: every path is installed on the NonGoRestfulMux, and
 //     the Director is that mux. Every response from a server's own path
 //     carries the header X-Kubewalk-Served-By with the server's name.
-//   - No post-start hooks, no audit, no OpenAPI or swagger, no loopback
-//     client, no request context mapper, no SNI certificates, no systemd
-//     notification.
+//   - No audit, no OpenAPI or swagger, no request context mapper, no
+//     systemd notification.
+//   - A PostStartHookFunc takes a context first; the context carries the
+//     trace kit and the hook goroutine's span. A hook that returns an
+//     error ends the process through trace.Fatalf (upstream's
+//     glog.Fatalf: exit 255), which writes the trace first.
+//   - serveSecurely lists the SNI certificates after the serving one and
+//     lets Go pick by server name; upstream also fills NameToCertificate,
+//     which Go has deprecated.
+//   - PostStartHooks returns a copy of the hooks, and HealthzChecks a copy
+//     of the checks; upstream returns its own map and slice.
 //   - PrepareRun, Run and NonBlockingRun take a context, for the trace.
 //   - Every server serves /debug/walkthrough, the trace kit's live state,
 //     and, with EnableSlowRequests, /debug/walkthrough/sleep; both are

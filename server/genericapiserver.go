@@ -11,6 +11,7 @@ import (
 	"github.com/kubewalk/kubewalk/server/healthz"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/client-go/rest"
 )
 
 // GenericAPIServer is one API server of a delegation chain: its handlers,
@@ -33,6 +34,10 @@ type GenericAPIServer struct {
 	// ExternalAddress is the host:port clients outside the cluster use.
 	ExternalAddress string
 
+	// LoopbackClientConfig is a config for a privileged client of this
+	// server, from inside the process; the post-start hooks get it.
+	LoopbackClientConfig *rest.Config
+
 	// Handler holds the handlers this server serves and delegates with.
 	Handler *APIServerHandler
 
@@ -44,23 +49,33 @@ type GenericAPIServer struct {
 	healthzLock    sync.Mutex
 	healthzChecks  []healthz.HealthzChecker
 	healthzCreated bool
+
+	// The post-start hooks, this server's and those copied from its
+	// delegate; RunPostStartHooks runs them. See hooks.go.
+	postStartHookLock      sync.Mutex
+	postStartHooks         map[string]postStartHookEntry
+	postStartHooksCalled   bool
+	disabledPostStartHooks sets.Set[string]
 }
 
-// DelegationTarget is what a server hands requests and health checks on
-// to. A server built with New(…, delegationTarget):
+// DelegationTarget is what a server hands requests, post-start hooks and
+// health checks on to. A server built with New(…, delegationTarget):
 //
 //   - routes every path it does not serve itself to
 //     delegationTarget.UnprotectedHandler() (when not nil), so a request
 //     passes the filters once, in the outermost server;
+//   - takes over delegationTarget's post-start hooks, to run them itself;
 //   - serves delegationTarget's health checks at /healthz;
 //   - lists delegationTarget's paths at /.
 //
-// Upstream's v1.7 interface also has PostStartHooks, RequestContextMapper
-// and OpenAPISpec; we have no post-start hooks, context mapper or OpenAPI.
+// Upstream's v1.7 interface also has RequestContextMapper and
+// OpenAPISpec; we have no context mapper or OpenAPI.
 type DelegationTarget interface {
 	// UnprotectedHandler returns the handler that routes a request
 	// without filtering it again; nil ends the chain.
 	UnprotectedHandler() http.Handler
+	// PostStartHooks returns the post-start hooks to run.
+	PostStartHooks() map[string]postStartHookEntry
 	// HealthzChecks returns the health checks to serve.
 	HealthzChecks() []healthz.HealthzChecker
 	// ListedPaths returns the paths to list at /, sorted.
@@ -99,13 +114,16 @@ func (s *GenericAPIServer) MinRequestTimeout() time.Duration { return s.minReque
 // NonBlockingRun has bound it.
 func (s *GenericAPIServer) EffectiveSecurePort() int { return s.effectiveSecurePort }
 
-// EmptyDelegate ends a delegation chain: no handler, checks or paths.
+// EmptyDelegate ends a delegation chain: no handler, hooks, checks or paths.
 // The first server of a chain is built with New(…, EmptyDelegate).
 var EmptyDelegate = emptyDelegate{}
 
 type emptyDelegate struct{}
 
-func (emptyDelegate) UnprotectedHandler() http.Handler        { return nil }
+func (emptyDelegate) UnprotectedHandler() http.Handler { return nil }
+func (emptyDelegate) PostStartHooks() map[string]postStartHookEntry {
+	return map[string]postStartHookEntry{}
+}
 func (emptyDelegate) HealthzChecks() []healthz.HealthzChecker { return []healthz.HealthzChecker{} }
 func (emptyDelegate) ListedPaths() []string                   { return []string{} }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 
 	"github.com/kubewalk/kubewalk/trace"
 )
@@ -76,12 +78,13 @@ func (s preparedGenericAPIServer) Run(ctx context.Context, stopCh <-chan struct{
 	// --8<-- [end:run]
 }
 
-// NonBlockingRun starts serving the secure port, when there is one, and
-// returns without blocking. It makes its own internalStopCh for the
-// listener, so that an error can shut down what it started without
-// closing the caller's stopCh; a goroutine closes internalStopCh once
-// stopCh is closed. On error internalStopCh is closed before returning
-// and no goroutine is left running.
+// NonBlockingRun starts serving the secure port, when there is one, then
+// runs the post-start hooks with stopCh (RunPostStartHooks), and returns
+// without blocking. It makes its own internalStopCh for the listener, so
+// that an error can shut down what it started without closing the
+// caller's stopCh; a goroutine closes internalStopCh once stopCh is
+// closed. On error internalStopCh is closed before returning, no
+// goroutine is left running and no hook has run.
 func (s preparedGenericAPIServer) NonBlockingRun(ctx context.Context, stopCh <-chan struct{}) (err error) {
 	ctx, end := trace.Step(ctx, upstreamNonBlockingRun)
 	defer end(&err)
@@ -103,6 +106,10 @@ func (s preparedGenericAPIServer) NonBlockingRun(ctx context.Context, stopCh <-c
 		trace.Close(ctx, internalStopCh)
 	})
 	// --8<-- [end:nonblockingrun]
+
+	// --8<-- [start:hooks]
+	s.RunPostStartHooks(ctx, stopCh)
+	// --8<-- [end:hooks]
 	return nil
 }
 
@@ -123,6 +130,14 @@ func (s *GenericAPIServer) serveSecurely(ctx context.Context, stopCh <-chan stru
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{*info.Cert},
 		NextProtos:   []string{"h2", "http/1.1"},
+	}
+	// The SNI certificates follow the serving one. Go's TLS server picks
+	// the first certificate valid for the name the client asks for, and
+	// the serving one when none is: so a client asking for
+	// apiserver-loopback-client gets the loopback certificate. (Upstream
+	// also fills the NameToCertificate map, which Go has since deprecated.)
+	for _, name := range slices.Sorted(maps.Keys(info.SNICerts)) {
+		tlsConfig.Certificates = append(tlsConfig.Certificates, *info.SNICerts[name])
 	}
 	if info.MinTLSVersion > 0 {
 		tlsConfig.MinVersion = info.MinTLSVersion

@@ -2,6 +2,7 @@ package config
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -158,6 +159,10 @@ func DefaultServiceIPRange(serviceClusterIPRange net.IPNet) (net.IPNet, net.IP, 
 	return serviceClusterIPRange, net.IP(first.AsSlice()), nil
 }
 
+// errNoLoopback is the error for options that turn off both ports.
+var errNoLoopback = errors.New("no loopback client: --insecure-port and --secure-port are both 0, " +
+	"and the post-start hooks reach the server through one of them")
+
 // buildGenericConfig applies the option groups to a new server.Config in
 // upstream's order and returns it, with where the insecure port listens.
 func buildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*server.Config, *nonblockingrun.InsecureServingInfo, error) {
@@ -192,6 +197,19 @@ func buildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*serv
 
 	// Ours: --break=slow-request needs a request that takes its time.
 	genericConfig.EnableSlowRequests = s.Break == options.BreakSlowRequest
+
+	// --8<-- [start:protobuf]
+	if genericConfig.LoopbackClientConfig == nil {
+		// Upstream dereferences the nil config on the next line and crashes.
+		return nil, nil, errNoLoopback
+	}
+	// Use protobufs for self-communication: kube-apiserver speaks them,
+	// not every generic API server does.
+	genericConfig.LoopbackClientConfig.ContentType = "application/vnd.kubernetes.protobuf"
+	// --8<-- [end:protobuf]
+	// Ours: the loopback client's requests are traced as the hook
+	// goroutine's that sent them.
+	genericConfig.LoopbackClientConfig.Wrap(trace.Transport(ctx))
 	trace.Log(ctx).Info().
 		Strs("etcdServers", s.Etcd.ServerList).
 		Strs("admissionControl", s.Admission.Control).

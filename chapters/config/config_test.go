@@ -105,16 +105,47 @@ func TestCreateKubeAPIServerConfigWritesTheCertToCertDir(t *testing.T) {
 	}
 }
 
+// TestCreateKubeAPIServerConfigTurnsPortsOff turns each port off and sees
+// the loopback client follow: the secure port with a token while it is
+// on, else the insecure port without one, and with neither an error.
 func TestCreateKubeAPIServerConfigTurnsPortsOff(t *testing.T) {
-	ctx, _ := kittest.New(t)
-	s := options.NewServerRunOptions(ctx)
-	s.InsecureServing.BindPort, s.SecureServing.BindPort = 0, 0
-	c, insecure, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name                string
+		insecure, secure    int
+		wantScheme, wantErr string
+		wantToken           bool
+	}{
+		{"secure off", 8080, 0, "http", "", false},
+		{"insecure off", 0, 6443, "https", "", true},
+		{"both off", 0, 0, "", "no loopback client: --insecure-port and --secure-port are both 0", false},
 	}
-	if insecure != nil || c.GenericConfig.SecureServingInfo != nil {
-		t.Errorf("port 0 still serves: insecure %+v, secure %+v", insecure, c.GenericConfig.SecureServingInfo)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, _ := kittest.New(t)
+			s := options.NewServerRunOptions(ctx)
+			s.InsecureServing.BindPort, s.SecureServing.BindPort = tt.insecure, tt.secure
+			c, insecure, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v; want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (insecure != nil) != (tt.insecure != 0) || (c.GenericConfig.SecureServingInfo != nil) != (tt.secure != 0) {
+				t.Errorf("port 0 still serves: insecure %+v, secure %+v", insecure, c.GenericConfig.SecureServingInfo)
+			}
+			loopback := c.GenericConfig.LoopbackClientConfig
+			if !strings.HasPrefix(loopback.Host, tt.wantScheme+"://") || (loopback.BearerToken != "") != tt.wantToken {
+				t.Errorf("loopback client = %s with token %v; want %s://… with token %v",
+					loopback.Host, loopback.BearerToken != "", tt.wantScheme, tt.wantToken)
+			}
+			if loopback.ContentType != "application/vnd.kubernetes.protobuf" {
+				t.Errorf("loopback content type = %q; want protobuf", loopback.ContentType)
+			}
+		})
 	}
 }
 

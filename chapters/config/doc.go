@@ -27,8 +27,13 @@
 //   - No admission plugins are registered or run, no etcd connection is
 //     checked, and no storage factory is built: objects live in memory.
 //     The log says what upstream would do at each of those points.
-//   - No OpenAPI or swagger config, no loopback client config, no
-//     service-account key, no watch cache sizes.
+//   - No OpenAPI or swagger config, no service-account key, no watch
+//     cache sizes.
+//   - With both ports off there is no loopback client config: upstream
+//     dereferences the nil config (to make it speak protobuf) and
+//     crashes; ours returns an error saying why.
+//   - The loopback client config is wrapped with trace.Transport, so its
+//     requests are traced as the goroutine's that sent them.
 //   - MasterConfig keeps only the fields later steps read or the book
 //     shows.
 //   - It takes a context, for the trace.

@@ -10,6 +10,7 @@ import (
 	"github.com/kubewalk/kubewalk/server/authentication/user"
 	"github.com/kubewalk/kubewalk/server/filters"
 	"github.com/kubewalk/kubewalk/trace"
+	"k8s.io/client-go/rest"
 )
 
 const insecureHandlerFile = "pkg/kubeapiserver/server/insecure_handler.go"
@@ -81,4 +82,25 @@ func (insecureSuperuser) AuthenticateRequest(*http.Request) (user.Info, bool, er
 		Name:   "system:unsecured",
 		Groups: []string{user.SystemPrivilegedGroup, user.AllAuthenticated},
 	}, true, nil
+}
+
+// NewLoopbackClientConfig returns the config of a client that reaches this
+// insecure port from inside the process: plain http to the bind address
+// (see server.LoopbackHostPort), QPS 50 and burst 100. As upstream, it
+// takes a token and drops it: the insecure port authenticates everyone as
+// system:unsecured, so the client sends none. It returns nil and no error
+// when s is nil.
+func (s *InsecureServingInfo) NewLoopbackClientConfig(token string) (*rest.Config, error) {
+	if s == nil {
+		return nil, nil
+	}
+	host, port, err := server.LoopbackHostPort(s.BindAddress)
+	if err != nil {
+		return nil, err
+	}
+	return &rest.Config{
+		Host:  "http://" + net.JoinHostPort(host, port),
+		QPS:   50,
+		Burst: 100,
+	}, nil
 }

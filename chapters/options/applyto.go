@@ -13,6 +13,7 @@ import (
 	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/server/cert"
 	"github.com/kubewalk/kubewalk/trace"
+	"k8s.io/apimachinery/pkg/util/uuid"
 )
 
 // The ApplyTo methods copy an option group into the generic server's
@@ -32,21 +33,35 @@ func (s *GenericServerRunOptions) ApplyTo(c *server.Config) error {
 }
 
 // ApplyTo returns where the insecure port listens, or nil when it is
-// turned off (--insecure-port=0 and no listener).
+// turned off (--insecure-port=0 and no listener). It also sets the
+// Config's LoopbackClientConfig to a client of the insecure port, the
+// fallback that SecureServingOptions.ApplyTo replaces when the secure
+// port is on.
 func (s *InsecureServingOptions) ApplyTo(c *server.Config) (*nonblockingrun.InsecureServingInfo, error) {
 	if s.BindPort <= 0 && s.Listener == nil {
 		return nil, nil
 	}
-	return &nonblockingrun.InsecureServingInfo{
+	ret := &nonblockingrun.InsecureServingInfo{
 		BindAddress: bindAddress(s.BindAddress, s.BindPort, s.Listener),
 		Listener:    s.Listener,
-	}, nil
+	}
+	var err error
+	privilegedLoopbackToken := string(uuid.NewUUID())
+	if c.LoopbackClientConfig, err = ret.NewLoopbackClientConfig(privilegedLoopbackToken); err != nil {
+		return nil, err
+	}
+	return ret, nil
 }
 
 // ApplyTo sets where and how the secure port serves: the address, the
 // certificate (from --tls-cert-file, or the one MaybeDefaultWithSelfSignedCerts
 // generated), the TLS version floor and cipher suites. It does nothing when
 // the secure port is turned off (--secure-port=0 and no listener).
+//
+// It also makes the loopback client (see applyLoopbackTo): a fresh
+// self-signed certificate for the name apiserver-loopback-client, served
+// to clients that ask for that name, and a fresh random bearer token, in
+// the Config's LoopbackClientConfig.
 func (s *SecureServingOptions) ApplyTo(c *server.Config) error {
 	if s.BindPort <= 0 && s.Listener == nil {
 		return nil
@@ -76,6 +91,40 @@ func (s *SecureServingOptions) ApplyTo(c *server.Config) error {
 	c.SecureServingInfo = info
 	_, port, _ := net.SplitHostPort(info.BindAddress)
 	c.ReadWritePort, _ = strconv.Atoi(port)
+	return applyLoopbackTo(c)
+}
+
+// applyLoopbackTo makes the secure port's loopback client: a self-signed
+// certificate for apiserver-loopback-client, added to the SNI
+// certificates, and a config that trusts only it and carries a random
+// token. If the config cannot be made, an insecure-port config already in
+// c is kept, as upstream keeps it.
+func applyLoopbackTo(c *server.Config) error {
+	// --8<-- [start:loopback]
+	certPem, keyPem, err := cert.GenerateSelfSignedCertKey(server.LoopbackClientServerNameOverride, nil, nil)
+	if err != nil {
+		return fmt.Errorf("failed to generate self-signed certificate for loopback connection: %v", err)
+	}
+	tlsCert, err := tls.X509KeyPair(certPem, keyPem)
+	if err != nil {
+		return fmt.Errorf("failed to generate self-signed certificate for loopback connection: %v", err)
+	}
+
+	secureLoopbackClientConfig, err := c.SecureServingInfo.NewLoopbackClientConfig(string(uuid.NewUUID()), certPem)
+	switch {
+	// No secure loopback, and no insecure one to fall back on.
+	case err != nil && c.LoopbackClientConfig == nil:
+		return err
+	// No secure loopback: keep the insecure one.
+	case err != nil && c.LoopbackClientConfig != nil:
+	default:
+		c.LoopbackClientConfig = secureLoopbackClientConfig
+		if c.SecureServingInfo.SNICerts == nil {
+			c.SecureServingInfo.SNICerts = map[string]*tls.Certificate{}
+		}
+		c.SecureServingInfo.SNICerts[server.LoopbackClientServerNameOverride] = &tlsCert
+	}
+	// --8<-- [end:loopback]
 	return nil
 }
 

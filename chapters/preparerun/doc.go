@@ -23,8 +23,7 @@
 // # Differences from upstream
 //
 //   - PrepareRun installs no swagger or OpenAPI routes, and NonBlockingRun
-//     runs no audit backend and no post-start hooks, and sends no systemd
-//     notification.
+//     runs no audit backend and sends no systemd notification; it runs
+//     the post-start hooks last, as upstream (server/hooks.go).
 //   - PrepareRun, Run and NonBlockingRun take a context, for the trace.
-//   - No SNI certificates: one serving certificate.
 package preparerun

@@ -11,6 +11,7 @@ import (
 	"github.com/kubewalk/kubewalk/server/cert"
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/kubewalk/kubewalk/trace/kittest"
+	"k8s.io/client-go/rest"
 )
 
 // Example builds a server, runs PrepareRun().Run on a loopback port with
@@ -89,6 +90,8 @@ func newSecureServer() (*server.GenericAPIServer, error) {
 	}
 	c := server.NewConfig()
 	c.SecureServingInfo = &server.SecureServingInfo{BindAddress: ln.Addr().String(), Listener: ln, Cert: &pair}
+	// New wants a loopback client config; this server has no hooks to use it.
+	c.LoopbackClientConfig = &rest.Config{Host: "https://" + ln.Addr().String()}
 	return c.Complete().New("example", server.EmptyDelegate)
 }
 

@@ -197,6 +197,9 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 		trace.Log(ctx).Error().Int("still running", len(kit.Stats().Open)).
 			Msg("goroutines did not end within " + exitWait.String())
 	}
+	// The loopback client's connections would end with the process; a
+	// run inside a test's process ends them itself.
+	kit.CloseIdleConnections()
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\n", err)
 		return 1, trace.EndError
