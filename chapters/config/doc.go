@@ -8,10 +8,10 @@
 //
 // # Upstream
 //
-// cmd/kube-apiserver/app/server.go at v1.7.0: CreateKubeAPIServerConfig
-// and the defaulting it calls first (defaultOptions), with
-// pkg/master.DefaultServiceIPRange and master.Config. From v1.8 the part
-// that builds the generic Config is its own function, BuildGenericConfig.
+// cmd/kube-apiserver/app/server.go at v1.7.0: CreateKubeAPIServerConfig,
+// the defaulting it calls first (defaultOptions) and BuildGenericConfig,
+// which it calls after validating, with pkg/master.DefaultServiceIPRange
+// and master.Config.
 //
 // # What you will see
 //
