@@ -311,6 +311,11 @@ func installAPI(s *GenericAPIServer, c *Config) {
 // authentication and WithImpersonation before authorization; we have no
 // context mapper, audit or impersonation. (v1.8 reordered the chain,
 // putting panic recovery outermost.)
+//
+// It has a twin for the insecure port, kubeserver.BuildInsecureHandlerChain
+// in chapters/nonblockingrun, because upstream has the same two: the same
+// filters in the same order, there without authorization and
+// impersonation, and with the insecure superuser as the authenticator.
 func DefaultBuildHandlerChain(apiHandler http.Handler, c *Config) http.Handler {
 	// --8<-- [start:chain]
 	handler := filters.WithAuthorization(apiHandler, c.Authorizer)

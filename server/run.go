@@ -11,33 +11,16 @@ import (
 	"github.com/kubewalk/kubewalk/trace"
 )
 
-const genericapiserverFile = "staging/src/k8s.io/apiserver/pkg/server/genericapiserver.go"
-
 var (
-	upstreamPrepareRun = trace.Upstream{
-		Function: "server.GenericAPIServer.PrepareRun",
-		File:     genericapiserverFile,
-		Ref:      "v1.7.0",
-		Chapter:  "preparerun",
+	genericapiserverGo = trace.UpstreamFile{
+		Path: "staging/src/k8s.io/apiserver/pkg/server/genericapiserver.go", Ref: "v1.7.0", Chapter: "preparerun",
 	}
-	upstreamRun = trace.Upstream{
-		Function: "server.preparedGenericAPIServer.Run",
-		File:     genericapiserverFile,
-		Ref:      "v1.7.0",
-		Chapter:  "preparerun",
-	}
-	upstreamNonBlockingRun = trace.Upstream{
-		Function: "server.preparedGenericAPIServer.NonBlockingRun",
-		File:     genericapiserverFile,
-		Ref:      "v1.7.0",
-		Chapter:  "preparerun",
-	}
-	upstreamServeSecurely = trace.Upstream{
-		Function: "server.GenericAPIServer.serveSecurely",
-		File:     "staging/src/k8s.io/apiserver/pkg/server/serve.go",
-		Ref:      "v1.7.0",
-		Chapter:  "preparerun",
-	}
+	upstreamPrepareRun     = genericapiserverGo.Func("server.GenericAPIServer.PrepareRun")
+	upstreamRun            = genericapiserverGo.Func("server.preparedGenericAPIServer.Run")
+	upstreamNonBlockingRun = genericapiserverGo.Func("server.preparedGenericAPIServer.NonBlockingRun")
+	upstreamServeSecurely  = trace.UpstreamFile{
+		Path: "staging/src/k8s.io/apiserver/pkg/server/serve.go", Ref: "v1.7.0", Chapter: "preparerun",
+	}.Func("server.GenericAPIServer.serveSecurely")
 )
 
 // preparedGenericAPIServer is a GenericAPIServer whose last routes are
@@ -55,7 +38,7 @@ func (s *GenericAPIServer) PrepareRun(ctx context.Context) preparedGenericAPISer
 
 	s.installHealthz()
 	trace.Log(ctx).Info().Str("server", s.name).Strs("checks", s.healthzNames()).
-		Str("note", "PrepareRun is the last chance to add routes: /healthz now runs every check the chain registered.").
+		Str(trace.LogNoteKey, "PrepareRun is the last chance to add routes: /healthz now runs every check the chain registered.").
 		Msg("installed /healthz")
 	return preparedGenericAPIServer{s}
 }
@@ -85,6 +68,10 @@ func (s preparedGenericAPIServer) Run(ctx context.Context, stopCh <-chan struct{
 // caller's stopCh; a goroutine closes internalStopCh once stopCh is
 // closed. On error internalStopCh is closed before returning, no
 // goroutine is left running and no hook has run.
+//
+// It has a twin for the insecure port, kubeserver.NonBlockingRun in
+// chapters/nonblockingrun, because upstream has the same two: line for
+// line alike up to the forwarding goroutine.
 func (s preparedGenericAPIServer) NonBlockingRun(ctx context.Context, stopCh <-chan struct{}) (err error) {
 	ctx, end := trace.Step(ctx, upstreamNonBlockingRun)
 	defer end(&err)

@@ -13,12 +13,9 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 )
 
-var upstreamRunServer = trace.Upstream{
-	Function: "server.RunServer",
-	File:     "staging/src/k8s.io/apiserver/pkg/server/serve.go",
-	Ref:      "v1.7.0",
-	Chapter:  "runserver",
-}
+var upstreamRunServer = trace.UpstreamFile{
+	Path: "staging/src/k8s.io/apiserver/pkg/server/serve.go", Ref: "v1.7.0", Chapter: "runserver",
+}.Func("server.RunServer")
 
 // defaultKeepAlivePeriod is upstream's keep-alive period for accepted
 // connections.

@@ -9,12 +9,9 @@ import (
 	"github.com/kubewalk/kubewalk/trace"
 )
 
-var upstreamSetupSignalHandler = trace.Upstream{
-	Function: "server.SetupSignalHandler",
-	File:     "staging/src/k8s.io/apiserver/pkg/server/signal.go",
-	Ref:      "v1.8.0",
-	Chapter:  "options",
-}
+var upstreamSetupSignalHandler = trace.UpstreamFile{
+	Path: "staging/src/k8s.io/apiserver/pkg/server/signal.go", Ref: "v1.8.0", Chapter: "options",
+}.Func("server.SetupSignalHandler")
 
 var shutdownSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 

@@ -244,3 +244,33 @@ func value(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// holdSteps passes log lines on, except that it holds the lines saying a
+// step started until the log goes on with another line. A run that stops
+// before anything happened, such as one with a bad flag or --help, then
+// writes only its own message; every other run writes the same lines, in
+// the same order.
+type holdSteps struct {
+	out io.Writer
+
+	mu   sync.Mutex
+	held [][]byte
+}
+
+var stepStarted = []byte(`"` + zerolog.MessageFieldName + `":"` + msgStepStarted + `"`)
+
+func (w *holdSteps) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if bytes.Contains(p, stepStarted) {
+		w.held = append(w.held, bytes.Clone(p)) // zerolog reuses p
+		return len(p), nil
+	}
+	for _, h := range w.held {
+		if _, err := w.out.Write(h); err != nil {
+			return 0, err
+		}
+	}
+	w.held = w.held[:0]
+	return w.out.Write(p)
+}

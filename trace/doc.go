@@ -82,8 +82,8 @@
 // # Adding a step
 //
 //  1. Read the upstream function at the tag the walkthrough mirrors, and
-//     declare it: var upstreamX = trace.Upstream{Function: "pkg.Func",
-//     File: "path/in/kubernetes/kubernetes.go", Ref: "v1.7.0", Chapter: "x"}.
+//     declare it, through the [UpstreamFile] of its file:
+//     var upstreamX = someFileGo.Func("pkg.Func").
 //  2. Give the function a ctx as first parameter, and open the step first
 //     thing: ctx, end := trace.Step(ctx, upstreamX); defer end(&err).
 //  3. Write upstream's code with the kit's operations for go statements

@@ -371,3 +371,11 @@ func ExampleSetup() {
 	// span: server.RunServer
 	// span: walkthrough.summary
 }
+
+// An UpstreamFile names the file and tag once for the steps that mirror
+// its functions.
+func ExampleUpstreamFile() {
+	serveGo := trace.UpstreamFile{Path: "staging/src/k8s.io/apiserver/pkg/server/serve.go", Ref: "v1.7.0", Chapter: "runserver"}
+	fmt.Printf("%+v\n", serveGo.Func("server.RunServer") == upstreamRunServer)
+	// Output: true
+}

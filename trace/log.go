@@ -38,6 +38,8 @@ func (k *Kit) setupLog(cfg Config) error {
 		if cfg.Exporter == nil && cfg.TraceFile == "" {
 			cfg.LogLevel = zerolog.Disabled
 		}
+	} else {
+		out = &holdSteps{out: out}
 	}
 	k.out = out
 	k.logger = zerolog.New(out).Level(cfg.LogLevel)

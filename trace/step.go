@@ -28,6 +28,27 @@ type Upstream struct {
 	Chapter string
 }
 
+// An UpstreamFile is an upstream file at the tag that steps mirror, with
+// the chapter of the book that explains them. Steps that mirror functions
+// of one file declare them through it, so the file and its tag are
+// written once:
+//
+//	var genericapiserver = trace.UpstreamFile{
+//		Path: "staging/src/k8s.io/apiserver/pkg/server/genericapiserver.go", Ref: "v1.7.0", Chapter: "preparerun",
+//	}
+//	var upstreamRun = genericapiserver.Func("server.preparedGenericAPIServer.Run")
+type UpstreamFile struct {
+	Path    string // as Upstream.File
+	Ref     string // as Upstream.Ref
+	Chapter string // as Upstream.Chapter
+}
+
+// Func returns the Upstream of function, one of f's functions, named as
+// Upstream.Function says.
+func (f UpstreamFile) Func(function string) Upstream {
+	return Upstream{Function: function, File: f.Path, Ref: f.Ref, Chapter: f.Chapter}
+}
+
 // Step opens a step span named up.Function, a child of the span in ctx,
 // and returns a context that carries it and a logger whose lines carry the
 // fields step and upstream. The span records which of our functions called

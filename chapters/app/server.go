@@ -13,12 +13,9 @@ import (
 	"github.com/kubewalk/kubewalk/trace"
 )
 
-var upstreamRun = trace.Upstream{
-	Function: "app.Run",
-	File:     "cmd/kube-apiserver/app/server.go",
-	Ref:      "v1.7.0",
-	Chapter:  "options",
-}
+var upstreamRun = trace.UpstreamFile{
+	Path: "cmd/kube-apiserver/app/server.go", Ref: "v1.7.0", Chapter: "options",
+}.Func("app.Run")
 
 // Run builds the delegation chain from runOptions, serves it on the
 // insecure and the secure port, and blocks until stopCh is closed; then it

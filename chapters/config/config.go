@@ -20,12 +20,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 )
 
-var upstreamCreateKubeAPIServerConfig = trace.Upstream{
-	Function: "app.CreateKubeAPIServerConfig",
-	File:     "cmd/kube-apiserver/app/server.go",
-	Ref:      "v1.7.0",
-	Chapter:  "config",
-}
+var upstreamCreateKubeAPIServerConfig = trace.UpstreamFile{
+	Path: "cmd/kube-apiserver/app/server.go", Ref: "v1.7.0", Chapter: "config",
+}.Func("app.CreateKubeAPIServerConfig")
 
 // MasterConfig is the configuration of the kube-apiserver server itself:
 // the generic server's Config and kube-apiserver's own settings
@@ -73,7 +70,7 @@ func CreateKubeAPIServerConfig(ctx context.Context, s *options.ServerRunOptions,
 	}
 	// --8<-- [end:defaults]
 
-	genericConfig, insecureServingInfo, err := buildGenericConfig(ctx, s)
+	genericConfig, insecureServingInfo, err := BuildGenericConfig(ctx, s)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -163,9 +160,12 @@ func DefaultServiceIPRange(serviceClusterIPRange net.IPNet) (net.IPNet, net.IP, 
 var errNoLoopback = errors.New("no loopback client: --insecure-port and --secure-port are both 0, " +
 	"and the post-start hooks reach the server through one of them")
 
-// buildGenericConfig applies the option groups to a new server.Config in
-// upstream's order and returns it, with where the insecure port listens.
-func buildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*server.Config, *nonblockingrun.InsecureServingInfo, error) {
+// BuildGenericConfig applies the option groups to a new server.Config in
+// upstream's order and returns it, with where the insecure port listens,
+// as v1.7's BuildGenericConfig does for CreateKubeAPIServerConfig (which
+// also returns two informer factories and a service resolver). It is not
+// a step of its own: its lines and fields belong to the caller's.
+func BuildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*server.Config, *nonblockingrun.InsecureServingInfo, error) {
 	// --8<-- [start:apply]
 	genericConfig := server.NewConfig()
 	if err := s.GenericServerRunOptions.ApplyTo(genericConfig); err != nil {

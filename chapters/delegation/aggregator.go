@@ -14,18 +14,11 @@ import (
 )
 
 var (
-	upstreamCreateAggregatorConfig = trace.Upstream{
-		Function: "app.createAggregatorConfig",
-		File:     "cmd/kube-apiserver/app/aggregator.go",
-		Ref:      "v1.7.0",
-		Chapter:  "aggregator",
+	aggregatorGo = trace.UpstreamFile{
+		Path: "cmd/kube-apiserver/app/aggregator.go", Ref: "v1.7.0", Chapter: "aggregator",
 	}
-	upstreamCreateAggregatorServer = trace.Upstream{
-		Function: "app.createAggregatorServer",
-		File:     "cmd/kube-apiserver/app/aggregator.go",
-		Ref:      "v1.7.0",
-		Chapter:  "aggregator",
-	}
+	upstreamCreateAggregatorConfig = aggregatorGo.Func("app.createAggregatorConfig")
+	upstreamCreateAggregatorServer = aggregatorGo.Func("app.createAggregatorServer")
 )
 
 // AggregatorConfig configures the aggregator.

@@ -12,18 +12,11 @@ import (
 )
 
 var (
-	upstreamCreateAPIExtensionsConfig = trace.Upstream{
-		Function: "app.createAPIExtensionsConfig",
-		File:     "cmd/kube-apiserver/app/apiextensions.go",
-		Ref:      "v1.7.0",
-		Chapter:  "apiextensions",
+	apiextensionsGo = trace.UpstreamFile{
+		Path: "cmd/kube-apiserver/app/apiextensions.go", Ref: "v1.7.0", Chapter: "apiextensions",
 	}
-	upstreamCreateAPIExtensionsServer = trace.Upstream{
-		Function: "app.createAPIExtensionsServer",
-		File:     "cmd/kube-apiserver/app/apiextensions.go",
-		Ref:      "v1.7.0",
-		Chapter:  "apiextensions",
-	}
+	upstreamCreateAPIExtensionsConfig = apiextensionsGo.Func("app.createAPIExtensionsConfig")
+	upstreamCreateAPIExtensionsServer = apiextensionsGo.Func("app.createAPIExtensionsServer")
 )
 
 // APIExtensionsConfig configures the apiextensions server.

@@ -12,12 +12,9 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 )
 
-var upstreamCreateKubeAPIServer = trace.Upstream{
-	Function: "app.CreateKubeAPIServer",
-	File:     "cmd/kube-apiserver/app/server.go",
-	Ref:      "v1.7.0",
-	Chapter:  "kubeapiserver",
-}
+var upstreamCreateKubeAPIServer = trace.UpstreamFile{
+	Path: "cmd/kube-apiserver/app/server.go", Ref: "v1.7.0", Chapter: "kubeapiserver",
+}.Func("app.CreateKubeAPIServer")
 
 // Master is the kube-apiserver server: it serves the legacy core group at
 // /api (upstream's master.Master).

@@ -15,12 +15,9 @@ import (
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 )
 
-var upstreamCreateNodeDialer = trace.Upstream{
-	Function: "app.CreateNodeDialer",
-	File:     "cmd/kube-apiserver/app/server.go",
-	Ref:      "v1.7.0",
-	Chapter:  "nodedialer",
-}
+var upstreamCreateNodeDialer = trace.UpstreamFile{
+	Path: "cmd/kube-apiserver/app/server.go", Ref: "v1.7.0", Chapter: "nodedialer",
+}.Func("app.CreateNodeDialer")
 
 // Tunneler is the part of upstream's tunneler.Tunneler the API server
 // uses to reach nodes: a dialer.

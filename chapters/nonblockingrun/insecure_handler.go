@@ -13,27 +13,13 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-const insecureHandlerFile = "pkg/kubeapiserver/server/insecure_handler.go"
-
 var (
-	upstreamBuildInsecureHandlerChain = trace.Upstream{
-		Function: "kubeserver.BuildInsecureHandlerChain",
-		File:     insecureHandlerFile,
-		Ref:      "v1.7.0",
-		Chapter:  "nonblockingrun",
+	insecureHandlerGo = trace.UpstreamFile{
+		Path: "pkg/kubeapiserver/server/insecure_handler.go", Ref: "v1.7.0", Chapter: "nonblockingrun",
 	}
-	upstreamNonBlockingRun = trace.Upstream{
-		Function: "kubeserver.NonBlockingRun",
-		File:     insecureHandlerFile,
-		Ref:      "v1.7.0",
-		Chapter:  "nonblockingrun",
-	}
-	upstreamServeInsecurely = trace.Upstream{
-		Function: "kubeserver.serveInsecurely",
-		File:     insecureHandlerFile,
-		Ref:      "v1.7.0",
-		Chapter:  "nonblockingrun",
-	}
+	upstreamBuildInsecureHandlerChain = insecureHandlerGo.Func("kubeserver.BuildInsecureHandlerChain")
+	upstreamNonBlockingRun            = insecureHandlerGo.Func("kubeserver.NonBlockingRun")
+	upstreamServeInsecurely           = insecureHandlerGo.Func("kubeserver.serveInsecurely")
 )
 
 // InsecureServingInfo says where the insecure port listens.
@@ -51,6 +37,11 @@ type InsecureServingInfo struct {
 // Director, in the filters of the insecure port. Every request is
 // authenticated as the insecure superuser and nothing is authorized: the
 // port trusts whoever can reach it, which is why it binds to loopback.
+//
+// It is the twin of server.DefaultBuildHandlerChain (server/config.go),
+// the secure port's chain, because upstream has the same two: the same
+// filters in the same order, less authorization and impersonation, and
+// with the insecure superuser as the authenticator.
 func BuildInsecureHandlerChain(ctx context.Context, apiHandler http.Handler, c *server.Config) http.Handler {
 	ctx, end := trace.Step(ctx, upstreamBuildInsecureHandlerChain)
 	defer end(nil)
@@ -66,7 +57,7 @@ func BuildInsecureHandlerChain(ctx context.Context, apiHandler http.Handler, c *
 	// --8<-- [end:chain]
 
 	trace.Log(ctx).Info().
-		Str("note", "No authorization filter: every request on the insecure port acts as system:unsecured in system:masters.").
+		Str(trace.LogNoteKey, "No authorization filter: every request on the insecure port acts as system:unsecured in system:masters.").
 		Msg("built the insecure handler chain")
 	return handler
 }

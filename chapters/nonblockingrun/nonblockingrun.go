@@ -15,6 +15,11 @@ import (
 // stopCh is closed. On error internalStopCh is closed before returning
 // and no goroutine is left running. With a nil info or handler nothing is
 // served, but the goroutine still runs until stopCh closes.
+//
+// It has a twin for the secure port, the generic
+// preparedGenericAPIServer.NonBlockingRun in server/run.go, because
+// upstream has the same two: line for line alike up to the forwarding
+// goroutine.
 func NonBlockingRun(ctx context.Context, insecureServingInfo *InsecureServingInfo, insecureHandler http.Handler, stopCh <-chan struct{}) (err error) {
 	ctx, end := trace.Step(ctx, upstreamNonBlockingRun)
 	defer end(&err)

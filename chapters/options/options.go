@@ -11,18 +11,11 @@ import (
 )
 
 var (
-	upstreamNewServerRunOptions = trace.Upstream{
-		Function: "options.NewServerRunOptions",
-		File:     "cmd/kube-apiserver/app/options/options.go",
-		Ref:      "v1.7.0",
-		Chapter:  "options",
+	optionsGo = trace.UpstreamFile{
+		Path: "cmd/kube-apiserver/app/options/options.go", Ref: "v1.7.0", Chapter: "options",
 	}
-	upstreamAddFlags = trace.Upstream{
-		Function: "options.ServerRunOptions.AddFlags",
-		File:     "cmd/kube-apiserver/app/options/options.go",
-		Ref:      "v1.7.0",
-		Chapter:  "options",
-	}
+	upstreamNewServerRunOptions = optionsGo.Func("options.NewServerRunOptions")
+	upstreamAddFlags            = optionsGo.Func("options.ServerRunOptions.AddFlags")
 )
 
 // ServerRunOptions holds everything kube-apiserver can be told on its

@@ -18,12 +18,25 @@
 // that everything binds to loopback) and the walkthrough's own:
 //
 //	--serve              keep serving until a signal instead of taking the tour
+//	--until STEP|CHAPTER pause after a step (e.g. server.RunServer) or the last step
+//	                     of a chapter (e.g. nonblockingrun), show what is alive, and
+//	                     wait for Enter (go on) or q (shut down)
+//	--step               pause before every step and explain it; needs a terminal
+//	--break FAULT        break something on purpose: listener, insecure-bind,
+//	                     apiextensions or slow-request; --break=help says what each teaches
 //	--trace-file FILE    where the trace goes (default walkthrough-trace.json; "" turns tracing off)
 //	--trace-requests     record a span per HTTP request (default true)
-//	--log-format FORMAT  console or json (default console)
+//	--trace-html FILE    also write the trace as a timeline page, at the end of the run
+//	--log-format FORMAT  console (the narration) or json (every field, for machines)
 //	--log-level LEVEL    debug, info, warn or error (default info); -v is --log-level=debug
-//	--break FAULT        break something on purpose (listener)
 //
-// The trace is a stream of OpenTelemetry spans, one JSON object per line;
-// go run ./cmd/traceview renders it.
+// The narration goes to stderr, the summary to stdout. The trace is a
+// stream of OpenTelemetry spans, one JSON object per line; go run
+// ./cmd/traceview renders it as text, Mermaid or an HTML page.
+//
+// Exit codes: 0 when the run ended cleanly; 1 when a step failed, the
+// options are invalid, or a second signal cut the shutdown short; 2 when
+// the command line does not parse or --step has no terminal, and when
+// RunServer's panic (--break=listener) crashes the process, as every Go
+// panic does.
 package main

@@ -36,19 +36,22 @@ func newWalkthroughFlags() *walkthroughFlags {
 }
 
 // AddFlags adds the walkthrough's flags to fs, in the option group
-// "walkthrough".
+// "walkthrough", bound to f's fields. Their defaults are always
+// newWalkthroughFlags', whatever f holds already (the early parse of the
+// kit's flags fills f first), so that --help shows the real defaults.
 func (f *walkthroughFlags) AddFlags(fs *pflag.FlagSet) {
+	d := newWalkthroughFlags()
 	g := pflag.NewFlagSet("walkthrough", pflag.ContinueOnError)
-	g.BoolVar(&f.Serve, "serve", f.Serve, "Keep serving until SIGINT or SIGTERM instead of taking the tour.")
-	g.StringVar(&f.TraceFile, "trace-file", f.TraceFile, "Write the trace to this file; empty turns tracing off.")
-	g.BoolVar(&f.TraceRequests, "trace-requests", f.TraceRequests, "Record a span for every HTTP request.")
-	g.StringVar(&f.Until, "until", f.Until, "Pause after this step (e.g. kubeserver.NonBlockingRun) or chapter (e.g. runserver) and show what is alive.")
-	g.BoolVar(&f.Step, "step", f.Step, "Pause before every step and explain it (needs a terminal on stdin).")
-	g.StringVar(&f.TraceHTML, "trace-html", f.TraceHTML, "At the end of the run, also write the trace as an HTML timeline page to this file.")
-	g.StringVar(&f.LogFormat, "log-format", f.LogFormat, "Log format: console or json.")
-	g.StringVar(&f.LogLevel, "log-level", f.LogLevel, "Lowest level logged: debug, info, warn or error.")
-	g.BoolVarP(&f.Verbose, "verbose", "v", f.Verbose, "Log at debug level; the same as --log-level=debug.")
-	g.BoolVarP(&f.Help, "help", "h", f.Help, "Print this help and exit.")
+	g.BoolVar(&f.Serve, "serve", d.Serve, "Keep serving until SIGINT or SIGTERM instead of taking the tour.")
+	g.StringVar(&f.TraceFile, "trace-file", d.TraceFile, "Write the trace to this file; empty turns tracing off.")
+	g.BoolVar(&f.TraceRequests, "trace-requests", d.TraceRequests, "Record a span for every HTTP request.")
+	g.StringVar(&f.Until, "until", d.Until, "Pause after this step (e.g. kubeserver.NonBlockingRun) or chapter (e.g. runserver) and show what is alive.")
+	g.BoolVar(&f.Step, "step", d.Step, "Pause before every step and explain it (needs a terminal on stdin).")
+	g.StringVar(&f.TraceHTML, "trace-html", d.TraceHTML, "At the end of the run, also write the trace as an HTML timeline page to this file.")
+	g.StringVar(&f.LogFormat, "log-format", d.LogFormat, "Log format: console or json.")
+	g.StringVar(&f.LogLevel, "log-level", d.LogLevel, "Lowest level logged: debug, info, warn or error.")
+	g.BoolVarP(&f.Verbose, "verbose", "v", d.Verbose, "Log at debug level; the same as --log-level=debug.")
+	g.BoolVarP(&f.Help, "help", "h", d.Help, "Print this help and exit.")
 	g.VisitAll(func(fl *pflag.Flag) {
 		fl.Annotations = map[string][]string{options.GroupAnnotation: {"walkthrough"}}
 	})

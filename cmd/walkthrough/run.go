@@ -21,12 +21,9 @@ import (
 // version is the walkthrough's own version, recorded as service.version.
 const version = "0.1.0"
 
-var upstreamMain = trace.Upstream{
-	Function: "main.main",
-	File:     "cmd/kube-apiserver/apiserver.go",
-	Ref:      "v1.7.0",
-	Chapter:  "options",
-}
+var upstreamMain = trace.UpstreamFile{
+	Path: "cmd/kube-apiserver/apiserver.go", Ref: "v1.7.0", Chapter: "options",
+}.Func("main.main")
 
 // exitWait bounds how long run waits for the goroutines of a finished run.
 const exitWait = 5 * time.Second
