@@ -6,10 +6,10 @@ import (
 	"io"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/rs/zerolog"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -20,12 +20,19 @@ import (
 // Config says where a [Kit] writes its spans and its log.
 type Config struct {
 	// TraceFile is the file spans are written to, one JSON object per span
-	// in the stdouttrace format, each as soon as the span ends. Empty
-	// means tracing is off: a no-op tracer, nothing written.
+	// in the stdouttrace format. They are written in batches, off the
+	// goroutine that ends them: within FlushInterval of ending, and all of
+	// them when the kit shuts down (see [Kit.Shutdown]). Empty means
+	// tracing is off: a no-op tracer, nothing written.
 	TraceFile string
 
-	// Exporter, when non-nil, receives the spans instead of TraceFile.
-	// Tests pass an in-memory exporter here.
+	// TraceWriter, when non-nil, receives the trace instead of TraceFile,
+	// written the same way. Benchmarks pass io.Discard.
+	TraceWriter io.Writer
+
+	// Exporter, when non-nil, receives the spans instead of TraceFile or
+	// TraceWriter, each as it ends, on the goroutine that ends it. Tests
+	// pass an in-memory exporter here, to read spans at once.
 	Exporter sdktrace.SpanExporter
 
 	// Log receives the log lines; nil discards them, and then, with
@@ -79,7 +86,7 @@ type Kit struct {
 }
 
 // Setup builds a Kit from cfg: the tracer provider (resource service.name
-// kubewalk), the stdouttrace exporter writing to cfg.TraceFile, and the
+// kubewalk), the exporter writing to cfg.TraceFile, and the
 // logger. The caller must call [Kit.Shutdown], which writes the summary
 // span and closes the file. Setup fails only if the trace file cannot be
 // created or cfg.LogFormat is unknown.
@@ -88,31 +95,63 @@ func Setup(cfg Config) (*Kit, error) {
 	if err := k.setupLog(cfg); err != nil {
 		return nil, err
 	}
-	exp := cfg.Exporter
-	if exp == nil && cfg.TraceFile != "" {
-		f, err := CreateFile(cfg.TraceFile)
-		if err != nil {
-			return nil, fmt.Errorf("trace: %w", err)
-		}
-		k.file = f
-		exp, err = stdouttrace.New(stdouttrace.WithWriter(f))
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("trace: %w", err)
-		}
+	processor, err := k.processor(cfg)
+	if err != nil {
+		return nil, err
 	}
-	if exp == nil {
+	if processor == nil {
 		k.tracer = noop.NewTracerProvider().Tracer("")
 		return k, nil
 	}
 	res := resource.NewWithAttributes(semconv.SchemaURL,
 		semconv.ServiceName("kubewalk"), semconv.ServiceVersion(cfg.Version))
-	// A syncer, not a batcher: each span is in the file the moment it
-	// ends, so the file is complete however the process exits.
-	k.provider = sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp), sdktrace.WithResource(res))
+	k.provider = sdktrace.NewTracerProvider(processor, sdktrace.WithResource(res))
 	k.tracer = k.provider.Tracer("github.com/kubewalk/kubewalk")
 	k.requests = cfg.Requests
 	return k, nil
+}
+
+// How the trace file is written. Encoding a span as JSON costs more than
+// recording it, so it is done in batches by a goroutine of the
+// OpenTelemetry SDK's batch span processor, not by the goroutine that ends
+// the span: a request does not wait for its spans to be written. The
+// spans are written as stdouttrace writes them, by fileExporter. The
+// processor never drops a span: when BatchSize spans wait, the goroutine
+// ending the next one waits too. It writes a batch when BatchSize spans
+// have ended or FlushInterval has passed, and everything when the kit
+// shuts down, which every ending of a run does: a normal end, a signal,
+// a second signal ([Exit]), an error, and a panic in a goroutine of [Go].
+// A process killed with SIGKILL loses the spans not written yet: those
+// that ended in its last FlushInterval, at most BatchSize waiting and
+// BatchSize being gathered.
+const (
+	FlushInterval = 100 * time.Millisecond
+	BatchSize     = 512
+)
+
+// processor returns how spans leave the kit for cfg: through the batch
+// span processor to the trace file or writer, synchronously to
+// cfg.Exporter, or nil when tracing is off. It creates the trace file.
+func (k *Kit) processor(cfg Config) (sdktrace.TracerProviderOption, error) {
+	if cfg.Exporter != nil {
+		return sdktrace.WithSyncer(cfg.Exporter), nil
+	}
+	w := cfg.TraceWriter
+	if w == nil && cfg.TraceFile != "" {
+		f, err := CreateFile(cfg.TraceFile)
+		if err != nil {
+			return nil, fmt.Errorf("trace: %w", err)
+		}
+		k.file, w = f, f
+	}
+	if w == nil {
+		return nil, nil
+	}
+	return sdktrace.WithBatcher(newFileExporter(w),
+		sdktrace.WithBlocking(),
+		sdktrace.WithMaxQueueSize(BatchSize),
+		sdktrace.WithMaxExportBatchSize(BatchSize),
+		sdktrace.WithBatchTimeout(FlushInterval)), nil
 }
 
 // Context returns a copy of ctx that carries k and its logger.
@@ -129,8 +168,9 @@ func (k *Kit) Tracing() bool { return k.provider != nil }
 
 // Shutdown records how the run ended in a last span, walkthrough.summary,
 // with the counts of [Kit.Stats] and a still.open event for everything
-// that was announced and not ended; then it flushes and closes the trace
-// file. Only the first call does anything; later calls return its error.
+// that was announced and not ended; then it writes every span not written
+// yet and closes the trace file. Only the first call does anything; later
+// calls return its error.
 func (k *Kit) Shutdown(ctx context.Context, ending Ending) error {
 	k.shutdown.Do(func() {
 		k.writeSummary(ending)

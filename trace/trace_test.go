@@ -329,3 +329,80 @@ func TestPauseIsCalledAroundEveryStep(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// The trace file is written while the run goes on, not only when it ends:
+// a span is in the file within trace.FlushInterval of ending, without a
+// shutdown. (The test waits up to kittest.Deadline, a bound on a bug.)
+func TestTraceFileIsWrittenBeforeTheEnd(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "trace.json")
+	k, err := trace.Setup(trace.Config{TraceFile: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Shutdown(context.Background(), trace.EndNormal)
+	_, end := trace.Step(k.Context(context.Background()), upRunServer)
+	end(nil)
+	for deadline := time.Now().Add(kittest.Deadline); ; time.Sleep(trace.FlushInterval / 10) {
+		if names := readSpanNames(t, path); slices.Equal(names, []string{"server.RunServer"}) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the step's span is not in the file %v after it ended", kittest.Deadline)
+		}
+	}
+}
+
+// No span is dropped when they end faster than they are written: the
+// goroutines ending them wait instead.
+func TestTraceFileKeepsEverySpan(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "trace.json")
+	k, err := trace.Setup(trace.Config{TraceFile: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := k.Context(context.Background())
+	const n = 4 * trace.BatchSize
+	var done []<-chan struct{}
+	for range 4 {
+		done = append(done, trace.Go(ctx, "worker", func(ctx context.Context) {
+			for range n / 4 {
+				_, end := trace.Step(ctx, upRunServer)
+				end(nil)
+			}
+		}))
+	}
+	for _, d := range done {
+		kittest.Await(t, d, "a worker")
+	}
+	if err := k.Shutdown(ctx, trace.EndNormal); err != nil {
+		t.Fatal(err)
+	}
+	names := readSpanNames(t, path)
+	if steps := slices.DeleteFunc(slices.Clone(names), func(s string) bool { return s != "server.RunServer" }); len(steps) != n || len(names) != n+5 {
+		t.Errorf("the file has %d spans, %d of them steps; want %d steps, 4 goroutines and the summary", len(names), len(steps), n)
+	}
+}
+
+// TestExitWritesTheTrace: trace.Exit, the second signal's exit, writes the
+// spans still waiting and the summary before the process exits.
+func TestExitWritesTheTrace(t *testing.T) {
+	if path := os.Getenv("KUBEWALK_EXIT_TRACE"); path != "" {
+		k, err := trace.Setup(trace.Config{TraceFile: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, end := trace.Step(k.Context(context.Background()), upRunServer)
+		end(nil)
+		trace.Exit(ctx, 3, trace.EndSecondSignal)
+	}
+	path := filepath.Join(t.TempDir(), "trace.json")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestExitWritesTheTrace$")
+	cmd.Env = append(os.Environ(), "KUBEWALK_EXIT_TRACE="+path)
+	out, _ := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 3 {
+		t.Fatalf("child exited %d; want 3. Output:\n%s", code, out)
+	}
+	if names := readSpanNames(t, path); !slices.Equal(names, []string{"server.RunServer", trace.SummarySpanName}) {
+		t.Errorf("spans in file = %q; want the step and the summary", names)
+	}
+}

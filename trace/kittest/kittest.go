@@ -5,7 +5,6 @@ package kittest
 import (
 	"bytes"
 	"context"
-	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/kubewalk/kubewalk/trace"
-	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
@@ -157,17 +155,6 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
-}
-
-// Encoding returns the exporter of the walkthrough's trace file, writing
-// into io.Discard: what a traced run pays, without the disk.
-func Encoding(tb testing.TB) sdktrace.SpanExporter {
-	tb.Helper()
-	exp, err := stdouttrace.New(stdouttrace.WithWriter(io.Discard))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return exp
 }
 
 // Dropping is an exporter that drops every span: the SDK still records
