@@ -68,9 +68,10 @@ type Config struct {
 	EnableDiscovery bool
 	// EnableProfiling serves Go's profiler at /debug/pprof/.
 	EnableProfiling bool
-	// EnableSlowRequests serves /debug/walkthrough/sleep, a request that
-	// takes as long as it is asked to (ours, for --break=slow-request).
-	EnableSlowRequests bool
+	// SlowRequests, when not nil, serves /debug/walkthrough/slow, a
+	// request answered only once SlowRequests is closed (ours, for
+	// --break=slow-request: the walkthrough closes it after the listeners).
+	SlowRequests <-chan struct{}
 	// Version, when not nil, is served at /version.
 	Version *version.Info
 
@@ -227,8 +228,8 @@ func NewRequestInfoResolver(c *Config) *request.RequestInfoFactory {
 // New returns a server named name that serves the groups later installed
 // on it and hands every other request to delegationTarget. It installs
 // the index at / (EnableIndex), /debug/pprof/ (EnableProfiling), the
-// walkthrough's /debug/walkthrough (always) and /debug/walkthrough/sleep
-// (EnableSlowRequests), /version (Version) and /apis (EnableDiscovery);
+// walkthrough's /debug/walkthrough (always) and /debug/walkthrough/slow
+// (SlowRequests), /version (Version) and /apis (EnableDiscovery);
 // /healthz waits for PrepareRun. It takes over delegationTarget's
 // post-start hooks, sharing their done channels, so that whichever server
 // of the chain runs its hooks runs them all. The delegate's health checks
@@ -289,8 +290,8 @@ func installAPI(s *GenericAPIServer, c *Config) {
 		installProfiling(s.Handler.NonGoRestfulMux)
 	}
 	s.Handler.NonGoRestfulMux.UnlistedHandle("/debug/walkthrough", walkthroughState(s))
-	if c.EnableSlowRequests {
-		s.Handler.NonGoRestfulMux.UnlistedHandle("/debug/walkthrough/sleep", sleepHandler())
+	if c.SlowRequests != nil {
+		s.Handler.NonGoRestfulMux.UnlistedHandle("/debug/walkthrough/slow", slowHandler(c.SlowRequests))
 	}
 	if c.Version != nil {
 		s.Handler.NonGoRestfulMux.Handle("/version", versionHandler(*c.Version))

@@ -45,26 +45,23 @@ func walkthroughState(s *GenericAPIServer) http.Handler {
 	})
 }
 
-// maxSleep bounds how long /debug/walkthrough/sleep keeps a request.
-const maxSleep = 10 * time.Second
+// maxSlow bounds how long /debug/walkthrough/slow holds a request whose
+// release never comes.
+const maxSlow = 30 * time.Second
 
-// sleepHandler serves /debug/walkthrough/sleep?for=DURATION (ours, for
-// --break=slow-request): it answers after DURATION (500ms when absent, at
-// most maxSleep), or as soon as the client goes away.
-func sleepHandler() http.Handler {
+// slowHandler serves /debug/walkthrough/slow (ours, for
+// --break=slow-request): it answers 200 once release is closed, so the
+// walkthrough decides exactly when the request ends; 503 if that has not
+// happened after maxSlow; and nothing if the client goes away first.
+func slowHandler(release <-chan struct{}) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		d := 500 * time.Millisecond
-		if v := r.URL.Query().Get("for"); v != "" {
-			parsed, err := time.ParseDuration(v)
-			if err != nil || parsed < 0 || parsed > maxSleep {
-				http.Error(w, "for must be a duration between 0 and "+maxSleep.String(), http.StatusBadRequest)
-				return
-			}
-			d = parsed
-		}
+		timeout := time.NewTimer(maxSlow)
+		defer timeout.Stop()
 		select {
-		case <-time.After(d):
-			writeJSON(w, http.StatusOK, map[string]string{"slept": d.String()})
+		case <-release:
+			writeJSON(w, http.StatusOK, map[string]string{"slow": "released"})
+		case <-timeout.C:
+			http.Error(w, "not released within "+maxSlow.String(), http.StatusServiceUnavailable)
 		case <-r.Context().Done():
 		}
 	})

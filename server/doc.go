@@ -43,7 +43,7 @@
 //     of the checks; upstream returns its own map and slice.
 //   - PrepareRun, Run and NonBlockingRun take a context, for the trace.
 //   - Every server serves /debug/walkthrough, the trace kit's live state,
-//     and, with EnableSlowRequests, /debug/walkthrough/sleep; both are
+//     and, with SlowRequests, /debug/walkthrough/slow; both are
 //     ours, for the walkthrough's experiments. They are debug endpoints
 //     like /debug/pprof: on the secure port they sit behind
 //     authentication and authorization like every path; on the insecure

@@ -288,8 +288,9 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 }
 
 func TestDebugWalkthroughServesTheKitsState(t *testing.T) {
-	ctx, _ := kittest.New(t)
-	s := newServer(t, "s", server.EmptyDelegate, func(c *server.Config) { c.EnableSlowRequests = true })
+	ctx, rec := kittest.New(t)
+	release := make(chan struct{})
+	s := newServer(t, "s", server.EmptyDelegate, func(c *server.Config) { c.SlowRequests = release })
 	ts := httptest.NewUnstartedServer(s.Handler)
 	ts.Config.BaseContext = func(net.Listener) context.Context { return ctx }
 	ts.Start()
@@ -311,14 +312,31 @@ func TestDebugWalkthroughServesTheKitsState(t *testing.T) {
 		t.Errorf("GET /debug/walkthrough = %+v, %v; want the request's own goroutine open", state, err)
 	}
 
-	for query, want := range map[string]int{"?for=1ms": http.StatusOK, "?for=1h": http.StatusBadRequest, "?for=x": http.StatusBadRequest} {
-		resp, err := http.Get(ts.URL + "/debug/walkthrough/sleep" + query)
+	// The slow request is held until release is closed, and answered then.
+	answered := make(chan int, 1)
+	go func() {
+		resp, err := http.Get(ts.URL + "/debug/walkthrough/slow")
 		if err != nil {
-			t.Fatal(err)
+			answered <- 0
+			return
 		}
 		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("GET sleep%s = %d; want %d", query, resp.StatusCode, want)
+		answered <- resp.StatusCode
+	}()
+	deadline := time.Now().Add(kittest.Deadline)
+	for !slices.ContainsFunc(rec.Kit.Stats().Open, func(o trace.Open) bool { return strings.Contains(o.Name, "/debug/walkthrough/slow") }) {
+		if time.Now().After(deadline) {
+			t.Fatal("the slow request never reached its handler")
 		}
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case code := <-answered:
+		t.Fatalf("the slow request was answered (%d) before its release", code)
+	default:
+	}
+	close(release)
+	if code := kittest.Await(t, answered, "the slow request's answer"); code != http.StatusOK {
+		t.Errorf("GET /debug/walkthrough/slow = %d after the release; want 200", code)
 	}
 }

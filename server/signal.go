@@ -42,13 +42,26 @@ func SetupSignalHandler(ctx context.Context, c chan os.Signal) (stopCh <-chan st
 		}
 		trace.Close(ctx, stop)
 
+		// A second signal already on c wins over ctx: upstream's goroutine,
+		// which has no ctx, would take it.
 		select {
 		case sig := <-c:
-			trace.Log(ctx).Error().Str("signal", sig.String()).
-				Msg("Received second signal, exiting with code 1")
-			trace.Exit(ctx, 1, trace.EndSecondSignal)
-		case <-ctx.Done():
+			secondSignal(ctx, sig)
+		default:
+			select {
+			case sig := <-c:
+				secondSignal(ctx, sig)
+			case <-ctx.Done():
+			}
 		}
 	})
 	return stop
+}
+
+// secondSignal exits the process with code 1, as upstream's handler does
+// on a second signal, after the trace file is written.
+func secondSignal(ctx context.Context, sig os.Signal) {
+	trace.Log(ctx).Error().Str("signal", sig.String()).
+		Msg("Received second signal, exiting with code 1")
+	trace.Exit(ctx, 1, trace.EndSecondSignal)
 }

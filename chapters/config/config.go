@@ -196,7 +196,9 @@ func BuildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*serv
 	// --8<-- [end:apply]
 
 	// Ours: --break=slow-request needs a request that takes its time.
-	genericConfig.EnableSlowRequests = s.Break == options.BreakSlowRequest
+	if s.Break == options.BreakSlowRequest {
+		genericConfig.SlowRequests = s.SlowRequests
+	}
 
 	// --8<-- [start:protobuf]
 	if genericConfig.LoopbackClientConfig == nil {

@@ -38,6 +38,8 @@ func TestCreateKubeAPIServerConfig(t *testing.T) {
 	ctx, rec := kittest.New(t)
 	s := options.NewServerRunOptions(ctx)
 	s.Break = options.BreakSlowRequest
+	release := make(chan struct{})
+	s.SlowRequests = release
 	c, insecure, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -48,8 +50,8 @@ func TestCreateKubeAPIServerConfig(t *testing.T) {
 	if insecure == nil || insecure.BindAddress != "127.0.0.1:8080" {
 		t.Errorf("insecure serving = %+v; want 127.0.0.1:8080", insecure)
 	}
-	if !c.GenericConfig.EnableSlowRequests {
-		t.Error("--break=slow-request did not turn on the slow requests")
+	if c.GenericConfig.SlowRequests != (<-chan struct{})(release) {
+		t.Error("--break=slow-request did not turn on the slow request")
 	}
 	g := c.GenericConfig
 	if g.SecureServingInfo == nil || g.SecureServingInfo.BindAddress != "127.0.0.1:6443" || g.ReadWritePort != 6443 {

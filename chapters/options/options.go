@@ -52,6 +52,10 @@ type ServerRunOptions struct {
 	// Break is the fault to inject, one of [Faults]; the zero Fault
 	// injects none. It is the walkthrough's own option, not upstream's.
 	Break Fault
+	// SlowRequests, with --break=slow-request, is the channel whose close
+	// answers the slow request (server.Config.SlowRequests); the
+	// walkthrough makes it, and closes it once the listeners have closed.
+	SlowRequests <-chan struct{}
 }
 
 // KubeletClientConfig is how the API server reaches kubelets. The

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/kubewalk/kubewalk/chapters/options"
 	"github.com/kubewalk/kubewalk/trace"
@@ -19,8 +21,11 @@ import (
 //   - listener: a goroutine closes the port's listener as soon as it is
 //     served, while stopCh is still open.
 //
-// The other faults are a config field a step reads (apiextensions,
-// slow-request) and the tour's slow request. injectFault returns a channel
+//   - slow-request: a goroutine closes the channel that answers the
+//     tour's slow request once every listener has closed, so the answer
+//     comes after "Stopped listening", however slow the machine.
+//
+// apiextensions is a config field a step reads. injectFault returns a channel
 // closed once the fault has struck (nil when nothing strikes during the
 // run: the tour waits for it before its requests, so they cannot end the
 // run first), and what to release once the run is over. It fails when the
@@ -54,8 +59,31 @@ func injectFault(ctx context.Context, s *options.ServerRunOptions) (struck <-cha
 			trace.CloseListener(ctx, ln)
 		})
 		return struck, func() {}, nil
+	case options.BreakSlowRequest:
+		release := make(chan struct{})
+		s.SlowRequests = release
+		trace.Go(ctx, "--break=slow-request: answer the slow request once the listeners closed", func(ctx context.Context) {
+			defer close(release)
+			listenersClosed(ctx)
+		})
+		return nil, func() {}, nil
 	}
 	return nil, func() {}, nil
+}
+
+// listenersClosed waits, polling the kit, until every listener the run
+// opened is closed and every serve goroutine has logged its "Stopped
+// listening": after the run opened some, or, once ctx is done (Run has
+// returned), whatever it opened.
+func listenersClosed(ctx context.Context) {
+	for {
+		st, _ := trace.StatsFrom(ctx)
+		serving := slices.ContainsFunc(st.Open, func(o trace.Open) bool { return o.Name == "RunServer: serve" })
+		if st.ListenersClosed == st.ListenersOpened && !serving && (st.ListenersOpened > 0 || ctx.Err() != nil) {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 // insecureListener returns the insecure port's listener: the one the

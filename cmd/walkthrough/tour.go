@@ -134,27 +134,24 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded 
 	return t
 }
 
-// slowRequestTime is how long the --break=slow-request request takes.
-const slowRequestTime = 300 * time.Millisecond
-
-// startSlowRequest starts a request that takes slowRequestTime, in a
-// goroutine whose end the returned channel announces, and returns once
-// the server is handling it: the stop the tour sends next finds it in
-// flight.
+// startSlowRequest starts the --break=slow-request request, which the
+// server holds until the walkthrough releases it after the listeners
+// have closed (injectFault), in a goroutine whose end the returned channel
+// announces; it returns once the server is handling it, so the stop the
+// tour sends next finds it in flight, or after readyWait.
 func startSlowRequest(ctx context.Context, c *http.Client, base string) <-chan struct{} {
-	url := base + "/debug/walkthrough/sleep?for=" + slowRequestTime.String()
+	url := base + "/debug/walkthrough/slow"
 	done := trace.Go(ctx, "tour: slow request", func(ctx context.Context) {
 		// Not cancelled when Run returns: main waits for this goroutine, so
 		// the request may finish, where upstream's process would have exited.
 		tourGet(context.WithoutCancel(ctx), c, url, "answered after the listener closed: closing a listener does not end the requests in flight "+
 			"(upstream's process would have exited and cut it off; modern kube-apiserver drains it)")
 	})
-	for range 500 { // until the server's handler goroutine for it runs
+	for deadline := time.Now().Add(readyWait); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 		st, _ := trace.StatsFrom(ctx)
-		if slices.ContainsFunc(st.Open, func(o trace.Open) bool { return strings.Contains(o.Name, "/debug/walkthrough/sleep") }) {
-			break
+		if slices.ContainsFunc(st.Open, func(o trace.Open) bool { return strings.Contains(o.Name, "/debug/walkthrough/slow") }) {
+			break // the server's handler goroutine for it runs
 		}
-		time.Sleep(time.Millisecond)
 	}
 	return done
 }

@@ -530,7 +530,7 @@ func TestFaults(t *testing.T) {
 		{"slow-request", 0, "", trace.EndNormal,
 			func(t *testing.T, tr *traceFile, log string) {
 				stopped := strings.LastIndex(log, "Stopped listening on")
-				answered := strings.Index(log, "/debug/walkthrough/sleep?for=300ms → 200")
+				answered := strings.Index(log, "/debug/walkthrough/slow → 200")
 				if stopped < 0 || answered < stopped {
 					t.Errorf("the slow request was not answered after the listeners closed:\n%s", log)
 				}
