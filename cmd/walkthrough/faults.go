@@ -18,6 +18,7 @@ import (
 //
 //   - insecure-bind: the walkthrough holds the port itself, so that
 //     serveInsecurely's listen fails as upstream's fails on a port in use;
+//
 //   - listener: a goroutine closes the port's listener as soon as it is
 //     served, while stopCh is still open.
 //
