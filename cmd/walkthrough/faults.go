@@ -18,19 +18,17 @@ import (
 //
 //   - insecure-bind: the walkthrough holds the port itself, so that
 //     serveInsecurely's listen fails as upstream's fails on a port in use;
-//
 //   - listener: a goroutine closes the port's listener as soon as it is
-//     served, while stopCh is still open.
-//
+//     served, while stopCh is still open;
 //   - slow-request: a goroutine closes the channel that answers the
 //     tour's slow request once every listener has closed, so the answer
 //     comes after "Stopped listening", however slow the machine.
 //
-// apiextensions is a config field a step reads. injectFault returns a channel
-// closed once the fault has struck (nil when nothing strikes during the
-// run: the tour waits for it before its requests, so they cannot end the
-// run first), and what to release once the run is over. It fails when the
-// port cannot be had.
+// apiextensions is a config field a step reads. injectFault returns a
+// channel closed once the fault has struck (nil when nothing strikes
+// during the run: the tour waits for it before its requests, so they
+// cannot end the run first), and what to release once the run is over.
+// It fails when the port cannot be had.
 func injectFault(ctx context.Context, s *options.ServerRunOptions) (struck <-chan struct{}, release func(), err error) {
 	switch s.Break {
 	case options.BreakInsecureBind:
