@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -168,20 +168,58 @@ var thenAfter = map[string]string{
 	"server.preparedGenericAPIServer.NonBlockingRun": "Run blocks on stopCh until something closes it.",
 }
 
-// settled returns the kit's state once the goroutines just started have
-// had a moment to reach what they block on: the first of two snapshots,
-// taken 2ms apart, that agree, or the last of fifty.
+// settleWait bounds how long a pause waits for the goroutines to settle.
+const settleWait = 5 * time.Second
+
+// settled returns the kit's state once every goroutine the kit started
+// has reached a point where it blocks — a channel operation, a select,
+// network I/O, a sleep — so that each goroutine that announces what it
+// waits on has done so; or the state after settleWait, if one never
+// blocks. (A goroutine that sleeps before it announces a wait would count
+// as settled too early; none of the walkthrough's does.)
 func settled(k *trace.Kit) trace.Stats {
-	st := k.Stats()
-	for range 50 {
-		time.Sleep(2 * time.Millisecond)
-		next := k.Stats()
-		if reflect.DeepEqual(st, next) {
+	for deadline := time.Now().Add(settleWait); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if kitGoroutinesBlocked() {
 			break
 		}
-		st = next
 	}
-	return st
+	return k.Stats()
+}
+
+// blockedStates are the states of a goroutine, as the runtime's stack
+// dump names them, in which it waits for something outside itself.
+// Locks are left out: the kit's own lock is taken on the way to
+// announcing a wait.
+var blockedStates = []string{"chan receive", "chan send", "select", "IO wait", "sleep",
+	"chan receive (nil chan)", "chan send (nil chan)", "select (no cases)", "sync.WaitGroup.Wait", "sync.Cond.Wait"}
+
+// kitGoroutinesBlocked reports whether every goroutine that trace.Go
+// started, other than the caller, is blocked, as the runtime's dump of
+// all goroutines says.
+func kitGoroutinesBlocked() bool {
+	buf := make([]byte, 1<<16)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	// Each goroutine is a paragraph, "goroutine 7 [chan receive, 2 minutes]:"
+	// first; the caller's comes first of all.
+	for _, g := range strings.Split(string(buf), "\n\n")[1:] {
+		if !strings.Contains(g, "\ncreated by github.com/kubewalk/kubewalk/trace.Go") {
+			continue
+		}
+		_, state, _ := strings.Cut(g, "[")
+		state, _, _ = strings.Cut(state, "]")
+		state, _, _ = strings.Cut(state, ",") // drop how long it has waited
+		if !slices.Contains(blockedStates, state) {
+			return false
+		}
+	}
+	return true
 }
 
 // printState writes the live state: goroutines and what they wait on,

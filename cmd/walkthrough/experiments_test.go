@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/kittest"
 )
 
 // experiment runs the walkthrough on pre-bound listeners with args and
@@ -81,5 +84,29 @@ func TestStepNeedsATerminal(t *testing.T) {
 	code, out, ending := experiment(t, "", false, "--step")
 	if code != 2 || ending != "" || !strings.Contains(out, "--step: needs a terminal on stdin") {
 		t.Errorf("exit %d, ending %q; want 2, no trace, and why:\n%s", code, ending, out)
+	}
+}
+
+// TestSettledWaitsForEveryGoroutineToBlock starts goroutines that work a
+// while before they wait on a channel: the state a pause prints must show
+// each of them waiting, however the scheduler ran them.
+func TestSettledWaitsForEveryGoroutineToBlock(t *testing.T) {
+	ctx, rec := kittest.New(t)
+	stopCh := trace.Make(ctx, make(chan struct{}), "stopCh", "the test")
+	for i := range 4 {
+		trace.Go(ctx, fmt.Sprintf("worker %d", i), func(ctx context.Context) {
+			for range 1000 {
+				runtime.Gosched() // busy, not blocked
+			}
+			trace.Recv(ctx, stopCh)
+		})
+	}
+	st := settled(rec.Kit)
+	trace.Close(ctx, stopCh)
+	rec.Wait(t)
+	for _, o := range st.Open {
+		if o.Kind == "goroutine" && !strings.HasSuffix(o.Detail, "waiting on stopCh") {
+			t.Errorf("settled state: %s %s (%s); want it waiting on stopCh", o.Kind, o.Name, o.Detail)
+		}
 	}
 }
