@@ -18,6 +18,7 @@
 // that everything binds to loopback) and the walkthrough's own:
 //
 //	--serve              keep serving until a signal instead of taking the tour
+//	--free-ports         listen on ports the system picks, named in the log (scripts, CI)
 //	--until STEP|CHAPTER pause after a step (e.g. server.RunServer) or the last step
 //	                     of a chapter (e.g. nonblockingrun), show what is alive, and
 //	                     wait for Enter (go on) or q (shut down)

@@ -15,6 +15,7 @@ import (
 // kube-apiserver's.
 type walkthroughFlags struct {
 	Serve         bool
+	FreePorts     bool
 	TraceFile     string
 	TraceRequests bool
 	TraceHTML     string
@@ -43,6 +44,7 @@ func (f *walkthroughFlags) AddFlags(fs *pflag.FlagSet) {
 	d := newWalkthroughFlags()
 	g := pflag.NewFlagSet("walkthrough", pflag.ContinueOnError)
 	g.BoolVar(&f.Serve, "serve", d.Serve, "Keep serving until SIGINT or SIGTERM instead of taking the tour.")
+	g.BoolVar(&f.FreePorts, "free-ports", d.FreePorts, "Listen on ports the system picks instead of --insecure-port and --secure-port; the log names them.")
 	g.StringVar(&f.TraceFile, "trace-file", d.TraceFile, "Write the trace to this file; empty turns tracing off.")
 	g.BoolVar(&f.TraceRequests, "trace-requests", d.TraceRequests, "Record a span for every HTTP request.")
 	g.StringVar(&f.Until, "until", d.Until, "Pause after this step (e.g. kubeserver.NonBlockingRun) or chapter (e.g. runserver) and show what is alive.")

@@ -174,6 +174,15 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 		return 1, ""
 	}
 
+	if wf.FreePorts {
+		closeAll, perr := listenOnFreePorts(ctx, s)
+		if perr != nil {
+			fmt.Fprintf(stderr, "walkthrough: %v\n", perr)
+			err = perr
+			return 1, ""
+		}
+		defer closeAll()
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	struck, release, err := injectFault(runCtx, s)
