@@ -2,8 +2,8 @@
 
 - trace/tour.html, the timeline page of a fresh tour, which every chapter
   links to. It differs on every run, so it is not kept: the hook builds
-  cmd/walkthrough, runs the tour on two free loopback ports with
-  --trace-html, and adds the page to the site. It does this once per mkdocs
+  cmd/walkthrough, runs the tour with --free-ports (it binds two loopback
+  ports the system picks) and --trace-html, and adds the page to the site. It does this once per mkdocs
   process, so `mkdocs serve` rebuilds stay fast, in .cache/docs.
 - docs/js/mermaid.min.js, mermaid 8.13.3, which draws the diagrams. When it
   is missing, the hook fetches it once with npm (Debian has no package for
@@ -16,7 +16,6 @@ and Debian's mkdocs packages; scripts/docs builds through this hook too.
 import logging
 import os
 import shutil
-import socket
 import subprocess
 import tarfile
 import tempfile
@@ -35,18 +34,6 @@ log = logging.getLogger("kubewalk.docs")  # not under "mkdocs": a note, never a 
 _tour_dir = None  # where this process made the tour page
 
 
-def free_ports(n):
-    """Ports free on 127.0.0.1 a moment ago (another process may take one: the caller retries)."""
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
 def make_tour_page():
     out = CACHE
     shutil.rmtree(out, ignore_errors=True)
@@ -58,14 +45,12 @@ def make_tour_page():
         raise PluginError("building cmd/walkthrough for the tour page failed:\n" + build.stderr)
     page = os.path.join(out, TOUR_PAGE)
     os.makedirs(os.path.dirname(page))
-    for _ in range(3):
-        insecure, secure = free_ports(2)
-        run = subprocess.run([walkthrough, "--insecure-port=%d" % insecure, "--secure-port=%d" % secure,
-                              "--trace-file", os.path.join(out, "tour.json"), "--trace-html", page],
-                             cwd=out, capture_output=True, text=True, timeout=60)
-        if run.returncode == 0:
-            return out
-    raise PluginError("the tour for the tour page failed:\n" + run.stderr[-2000:])
+    run = subprocess.run([walkthrough, "--free-ports",
+                          "--trace-file", os.path.join(out, "tour.json"), "--trace-html", page],
+                         cwd=out, capture_output=True, text=True, timeout=60)
+    if run.returncode != 0:
+        raise PluginError("the tour for the tour page failed:\n" + run.stderr[-2000:])
+    return out
 
 
 def fetch_mermaid():
