@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -78,6 +80,9 @@ func prepare(b *testing.B, cfg trace.Config) *running {
 	ctx := kit.Context(context.Background())
 	s := options.NewServerRunOptions(ctx)
 	s.InsecureServing.Listener, s.SecureServing.Listener = listenB(b), listenB(b)
+	// Under the default AlwaysAllow anonymous requests are off, so the
+	// secure port wants a bearer token, as a real client would send.
+	s.Authentication.TokenFile = benchTokenFile(b)
 	return &running{
 		kit:      kit,
 		ctx:      ctx,
@@ -137,14 +142,36 @@ func listenB(b *testing.B) net.Listener {
 	return ln
 }
 
+// benchToken authenticates the benchmarks' client on the secure port.
+const benchToken = "bench-token"
+
+// benchTokenFile writes a --token-auth-file that knows benchToken.
+func benchTokenFile(b *testing.B) string {
+	b.Helper()
+	f := filepath.Join(b.TempDir(), "tokens.csv")
+	if err := os.WriteFile(f, []byte(benchToken+",bench,1\n"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return f
+}
+
 // newClient returns a keep-alive client that trusts the secure port's
-// self-signed certificate unchecked, with room for idle connections to
-// every parallel benchmark goroutine.
+// self-signed certificate unchecked and sends benchToken, with room for
+// idle connections to every parallel benchmark goroutine.
 func newClient() *http.Client {
-	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+	return &http.Client{Timeout: 10 * time.Second, Transport: bearer{&http.Transport{
 		TLSClientConfig:     &tls.Config{InsecureSkipVerify: true},
 		MaxIdleConnsPerHost: 256,
-	}}
+	}}}
+}
+
+// bearer adds benchToken to every request sent through it.
+type bearer struct{ *http.Transport }
+
+func (t bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+benchToken)
+	return t.Transport.RoundTrip(r)
 }
 
 // get fetches url and fails b unless it answers 200. The listeners are
