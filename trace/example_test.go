@@ -379,3 +379,31 @@ func ExampleUpstreamFile() {
 	fmt.Printf("%+v\n", serveGo.Func("server.RunServer") == upstreamRunServer)
 	// Output: true
 }
+
+// Wait blocks until every goroutine started through the kit has returned;
+// StatsFrom reads the kit's live state from any context that carries it,
+// as a request handler's does.
+func ExampleKit_Wait() {
+	ctx, rec, err := kittest.Start()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer rec.End()
+	ctx, end := trace.Step(ctx, upstreamRunServer)
+	defer end(nil)
+
+	release := make(chan struct{})
+	trace.Go(ctx, "worker", func(ctx context.Context) { <-release })
+	st, _ := trace.StatsFrom(ctx)
+	fmt.Println("running:", st.Open)
+	close(release)
+	if err := rec.Kit.Wait(ctx); err != nil {
+		fmt.Println(err)
+	}
+	st, _ = trace.StatsFrom(ctx)
+	fmt.Println("after Wait:", st.GoroutinesStarted, "started,", st.GoroutinesEnded, "ended")
+	// Output:
+	// running: [goroutine worker (started by server.RunServer)]
+	// after Wait: 1 started, 1 ended
+}
