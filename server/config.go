@@ -22,7 +22,9 @@ import (
 	"github.com/kubewalk/kubewalk/server/endpoints"
 	"github.com/kubewalk/kubewalk/server/filters"
 	"github.com/kubewalk/kubewalk/server/healthz"
+	"github.com/kubewalk/kubewalk/server/registry"
 	"github.com/kubewalk/kubewalk/server/request"
+	"github.com/kubewalk/kubewalk/server/storage/memory"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/version"
@@ -100,9 +102,9 @@ type Config struct {
 	// RequestTimeout is how long a request that is not long-running may
 	// take before it is answered 504.
 	RequestTimeout time.Duration
-	// MinRequestTimeout is, in seconds, the least time a long-running
-	// request (a watch) is given. Nothing in the miniature is
-	// long-running yet; the field is kept for --min-request-timeout.
+	// MinRequestTimeout is, in seconds, the least time a watch without
+	// timeoutSeconds is given; it gets a random time between it and twice
+	// it (--min-request-timeout).
 	MinRequestTimeout int
 	// MaxRequestsInFlight and MaxMutatingRequestsInFlight bound the reads
 	// and the other requests served at once; 0 means no bound.
@@ -111,6 +113,11 @@ type Config struct {
 	// LongRunningFunc tells long-running requests, which are exempt from
 	// RequestTimeout and the in-flight limits.
 	LongRunningFunc request.LongRunningRequestCheck
+
+	// RESTOptionsGetter says where each installed resource is stored.
+	// NewConfig sets it to one new in-memory backend, which copies of the
+	// Config (the other servers of the chain) share, as they share etcd.
+	RESTOptionsGetter registry.RESTOptionsGetter
 }
 
 // SecureServingInfo says where and how a server serves HTTPS.
@@ -156,6 +163,7 @@ func NewConfig() *Config {
 		MaxMutatingRequestsInFlight: 200,
 		RequestTimeout:              60 * time.Second,
 		MinRequestTimeout:           1800,
+		RESTOptionsGetter:           registry.MemoryRESTOptionsGetter{Backend: memory.NewBackend(memory.DefaultHistorySize)},
 		LongRunningFunc:             filters.BasicLongRunningRequestCheck(sets.New("watch"), sets.New[string]()),
 	}
 }
@@ -251,6 +259,7 @@ func (c completedConfig) New(name string, delegationTarget DelegationTarget) (*G
 		name:                   name,
 		legacyAPIGroupPrefixes: c.LegacyAPIGroupPrefixes,
 		minRequestTimeout:      time.Duration(c.MinRequestTimeout) * time.Second,
+		restOptionsGetter:      c.RESTOptionsGetter,
 		SecureServingInfo:      c.SecureServingInfo,
 		ExternalAddress:        c.ExternalAddress,
 		LoopbackClientConfig:   c.LoopbackClientConfig,

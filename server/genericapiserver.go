@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubewalk/kubewalk/server/endpoints"
 	"github.com/kubewalk/kubewalk/server/healthz"
+	"github.com/kubewalk/kubewalk/server/registry"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/rest"
@@ -24,6 +25,7 @@ type GenericAPIServer struct {
 
 	legacyAPIGroupPrefixes sets.Set[string]
 	minRequestTimeout      time.Duration
+	restOptionsGetter      registry.RESTOptionsGetter
 
 	// SecureServingInfo says where NonBlockingRun serves; nil means it
 	// does not serve.
@@ -134,7 +136,7 @@ func (s *GenericAPIServer) InstallLegacyAPIGroup(apiPrefix string, apiGroupInfo 
 	if !s.legacyAPIGroupPrefixes.Has(apiPrefix) {
 		return fmt.Errorf("%q is not in the allowed legacy API prefixes: %v", apiPrefix, sets.List(s.legacyAPIGroupPrefixes))
 	}
-	return endpoints.InstallLegacyAPI(s.Handler.NonGoRestfulMux, apiPrefix, apiGroupInfo)
+	return endpoints.InstallLegacyAPI(s.Handler.NonGoRestfulMux, apiPrefix, s.withStorage(apiGroupInfo))
 }
 
 // InstallAPIGroup installs the named group of apiGroupInfo under /apis
@@ -148,13 +150,27 @@ func (s *GenericAPIServer) InstallAPIGroup(apiGroupInfo *endpoints.APIGroupInfo)
 	if len(gv.Version) == 0 {
 		return fmt.Errorf("cannot register handler with an empty version for %#v", gv)
 	}
-	if err := endpoints.InstallAPIGroup(s.Handler.NonGoRestfulMux, apiGroupInfo); err != nil {
+	if err := endpoints.InstallAPIGroup(s.Handler.NonGoRestfulMux, s.withStorage(apiGroupInfo)); err != nil {
 		return err
 	}
 	s.groupsLock.Lock()
 	defer s.groupsLock.Unlock()
 	s.groups = append(s.groups, apiGroupInfo.APIGroup())
 	return nil
+}
+
+// withStorage returns a copy of info that stores its resources where the
+// Config said and gives watches the Config's MinRequestTimeout, unless
+// info says otherwise.
+func (s *GenericAPIServer) withStorage(info *endpoints.APIGroupInfo) *endpoints.APIGroupInfo {
+	c := *info
+	if c.RESTOptionsGetter == nil {
+		c.RESTOptionsGetter = s.restOptionsGetter
+	}
+	if c.MinRequestTimeout == 0 {
+		c.MinRequestTimeout = s.minRequestTimeout
+	}
+	return &c
 }
 
 // APIGroups returns a copy of the groups installed with InstallAPIGroup,

@@ -6,6 +6,7 @@ import (
 	"github.com/kubewalk/kubewalk/chapters/config"
 	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/server/endpoints"
+	"github.com/kubewalk/kubewalk/server/registry/core/namespace"
 	"github.com/kubewalk/kubewalk/trace"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -51,13 +52,12 @@ func legacyAPIGroupInfo() *endpoints.APIGroupInfo {
 		GroupVersion: corev1.SchemeGroupVersion,
 		Scheme:       scheme,
 		Resources: []endpoints.Resource{{
-			Name:             "namespaces",
-			Kind:             "Namespace",
-			ShortNames:       []string{"ns"},
-			New:              func() runtime.Object { return &corev1.Namespace{} },
-			NewList:          func() runtime.Object { return &corev1.NamespaceList{} },
-			PrepareForCreate: endpoints.PrepareNamespaceForCreate,
-			PrepareForUpdate: endpoints.PrepareNamespaceForUpdate,
+			Name:       "namespaces",
+			Kind:       "Namespace",
+			ShortNames: []string{"ns"},
+			New:        func() runtime.Object { return &corev1.Namespace{} },
+			NewList:    func() runtime.Object { return &corev1.NamespaceList{} },
+			Strategy:   namespace.NewStrategy(scheme),
 		}},
 	}
 }

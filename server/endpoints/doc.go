@@ -1,6 +1,6 @@
 // Package endpoints is the API-serving layer of the miniature generic API
 // server: it installs API groups on a mux, with their discovery documents
-// and REST handlers backed by in-memory storage, and speaks the real API
+// and REST handlers backed by a registry.Store per resource, and speaks the real API
 // machinery of k8s.io/apimachinery, so that kubectl and client-go work
 // against it unchanged.
 //
@@ -39,19 +39,22 @@
 // last.
 //
 // Every resource supports the verbs create, delete, get, list and update,
-// and discovery lists exactly those. Namespaces get upstream's strategy
-// through [PrepareNamespaceForCreate] (phase Active and the "kubernetes"
-// finalizer) and [PrepareNamespaceForUpdate] (an update keeps both).
+// and discovery lists exactly those. Lists take labelSelector and
+// fieldSelector (metadata.name, metadata.namespace for namespaced
+// resources, and whatever else the resource's attributes offer, such as
+// status.phase for namespaces); another field is a 400 "field label not
+// supported". Each resource's Strategy (package registry/rest) prepares
+// and validates what is written: namespaces get
+// registry/core/namespace's, the others the generic metadata checks.
 //
 // The handlers start no goroutines, and each installation's storage is
 // safe for concurrent requests.
 //
 // # Differences from upstream
 //
-//   - Storage is an in-memory map per installed group version, not etcd:
-//     it starts empty and is gone when the process ends. Its one revision
-//     counter plays etcd's: it is every object's resourceVersion and the
-//     list's.
+//   - Storage is in memory by default (package storage/memory), one
+//     backend shared by the whole server chain, with etcd's revisions: it
+//     starts empty and is gone when the process ends.
 //   - No watch: a list with watch=true is a 405 MethodNotAllowed Status
 //     ("watch is not supported on resources of kind …"), which upstream
 //     also answers for storage that cannot watch. No patch and no
@@ -63,20 +66,17 @@
 //     "kubernetes" finalizer; we run no controllers. The DeleteOptions in
 //     the body (preconditions, grace period, propagation policy, dry run)
 //     are not read.
-//   - No field or label selectors (a 400 BadRequest), no paging (limit and
-//     continue are ignored: a list is always whole), no resourceVersion
-//     semantics on reads, no dry run (400), no server-side apply or
-//     managed fields, no field validation (unknown JSON fields are
-//     dropped, as with fieldValidation=Ignore).
-//   - A resourceVersion in the body of a create is dropped; upstream's
-//     storage refuses it ("resourceVersion should not be set on objects
-//     to be created", a 500).
+//   - No paging (limit and continue are ignored: a list is always whole),
+//     no resourceVersion semantics on reads, no dry run (400), no
+//     server-side apply or managed fields, no field validation (unknown
+//     JSON fields are dropped, as with fieldValidation=Ignore).
 //   - No admission, authentication or authorization: namespaced objects
 //     may be created in namespaces that do not exist.
-//   - Validation is upstream's generic metadata validation only, with
-//     v1.7's generic name rule (a name must be a valid path segment).
-//     Per-type rules, such as namespace names being DNS labels, and the
-//     validation of spec fields are left out.
+//   - Validation is upstream's generic metadata validation, with v1.7's
+//     generic name rule (a name must be a valid path segment), and the
+//     namespace strategy's rules (a DNS-1123 label, finalizer names).
+//     CustomResourceDefinitions and APIServices get the metadata checks
+//     only: their spec validation is left out.
 //   - No OpenAPI: kubectl's client-side validation needs it, so
 //     "kubectl create -f" needs --validate=false.
 //   - An Accept clause asking for a conversion is passed over for the

@@ -19,9 +19,6 @@ func TestErrors(t *testing.T) {
 		notAllowed = "the server does not allow this method on the requested resource"
 	)
 	crd := `{"apiVersion":"apiextensions.k8s.io/v1beta1","kind":"CustomResourceDefinition","metadata":{"name":"a.b"}}`
-	ns := func(name string) string {
-		return `{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"` + name + `"}}`
-	}
 	tests := []struct {
 		name   string
 		call   call
@@ -85,8 +82,10 @@ func TestErrors(t *testing.T) {
 		{"name of another object", call{method: "PUT", path: "/api/v1/namespaces/nope", body: ns("other")},
 			400, metav1.StatusReasonBadRequest,
 			"the name of the object (other) does not match the name on the URL (nope)"},
-		{"label selector", call{method: "GET", path: "/api/v1/namespaces?labelSelector=a%3Db"},
-			400, metav1.StatusReasonBadRequest, "label and field selectors are not supported"},
+		{"unsupported field selector", call{method: "GET", path: "/api/v1/namespaces?fieldSelector=spec.x%3Db"},
+			400, metav1.StatusReasonBadRequest, "field label not supported: spec.x"},
+		{"bad label selector", call{method: "GET", path: "/api/v1/namespaces?labelSelector=a%3D%3D%3Db"},
+			400, metav1.StatusReasonBadRequest, ""},
 		{"dry run", call{method: "POST", path: "/api/v1/namespaces?dryRun=All", body: ns("dry")},
 			400, metav1.StatusReasonBadRequest, "dry run is not supported"},
 		{"no name", call{method: "POST", path: "/api/v1/namespaces", body: ns("")},

@@ -6,8 +6,11 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/kubewalk/kubewalk/server/registry/rest"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
+	metainternalversionscheme "k8s.io/apimachinery/pkg/apis/meta/internalversion/scheme"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -35,89 +38,92 @@ var unstructuredSerializer = serializer.NegotiatedSerializerWrapper(runtime.Seri
 })
 
 func (s *requestScope) list(r *http.Request, namespace string) (runtime.Object, error) {
-	var opts metav1.ListOptions
-	query := r.URL.Query()
-	if err := metav1.Convert_url_Values_To_v1_ListOptions(&query, &opts, nil); err != nil {
-		return nil, apierrors.NewBadRequest(err.Error())
-	}
-	switch {
-	case opts.Watch:
-		return nil, apierrors.NewMethodNotSupported(s.resource(), "watch")
-	case opts.LabelSelector != "" || opts.FieldSelector != "":
-		return nil, apierrors.NewBadRequest("label and field selectors are not supported")
-	}
-	prefix := s.Name + "/"
-	if namespace != "" {
-		prefix += namespace + "/"
-	}
-	items, rev := s.store.list(prefix)
-	list := s.newList()
-	if err := meta.SetList(list, items); err != nil {
-		return nil, err
-	}
-	listMeta, err := meta.ListAccessor(list)
+	opts, err := s.listOptions(r)
 	if err != nil {
 		return nil, err
 	}
-	listMeta.SetResourceVersion(rev)
+	if opts.Watch {
+		return nil, apierrors.NewMethodNotSupported(s.resource(), "watch")
+	}
+	list, err := s.store.List(r.Context(), opts)
+	if err != nil {
+		return nil, err
+	}
+	// An empty list has items [], not null, as upstream answers.
+	if meta.LenList(list) == 0 {
+		if err := meta.SetList(list, []runtime.Object{}); err != nil {
+			return nil, err
+		}
+	}
 	return list, nil
 }
 
-func (s *requestScope) get(namespace, name string) (runtime.Object, error) {
-	obj, ok := s.store.get(storeKey(s.Name, namespace, name))
-	if !ok {
-		return nil, apierrors.NewNotFound(s.resource(), name)
+// listOptions returns the list options of r's query, with its selectors
+// parsed, or a 400 BadRequest. A field selector may name only the fields
+// the resource can be selected by, as upstream's ConvertFieldLabel checks.
+func (s *requestScope) listOptions(r *http.Request) (*metainternalversion.ListOptions, error) {
+	opts := &metainternalversion.ListOptions{}
+	query := r.URL.Query()
+	if err := metainternalversionscheme.ParameterCodec.DecodeParameters(query, metav1.SchemeGroupVersion, opts); err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
 	}
-	return obj, nil
+	if opts.FieldSelector == nil {
+		return opts, nil
+	}
+	_, selectable, err := s.store.PredicateFunc(nil, nil).GetAttrs(s.newObject())
+	if err != nil {
+		return nil, err
+	}
+	for _, req := range opts.FieldSelector.Requirements() {
+		if _, ok := selectable[req.Field]; !ok {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("field label not supported: %s", req.Field))
+		}
+	}
+	return opts, nil
 }
 
-func (s *requestScope) create(r *http.Request, namespace string) (runtime.Object, error) {
+func (s *requestScope) get(r *http.Request, name string) (runtime.Object, error) {
+	return s.store.Get(r.Context(), name, &metav1.GetOptions{})
+}
+
+func (s *requestScope) create(r *http.Request) (runtime.Object, error) {
 	obj, err := s.decodeForWrite(r)
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.beforeCreate(obj, namespace)
+	return s.store.Create(r.Context(), obj)
+}
+
+func (s *requestScope) update(r *http.Request, name string) (runtime.Object, error) {
+	obj, err := s.decodeForWrite(r)
 	if err != nil {
 		return nil, err
 	}
-	out, created, err := s.store.create(storeKey(s.Name, namespace, m.GetName()), obj)
-	if err == nil && !created {
-		err = apierrors.NewAlreadyExists(s.resource(), m.GetName())
+	if err := checkName(obj, name); err != nil {
+		return nil, err
 	}
+	out, _, err := s.store.Update(r.Context(), name, rest.DefaultUpdatedObjectInfo(obj))
 	return out, err
 }
 
-func (s *requestScope) update(r *http.Request, namespace, name string) (runtime.Object, error) {
-	obj, err := s.decodeForWrite(r)
-	if err != nil {
-		return nil, err
-	}
+// checkName refuses an object whose name is not the one on the URL.
+func checkName(obj runtime.Object, name string) error {
 	m, err := meta.Accessor(obj)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if m.GetName() != name {
-		return nil, apierrors.NewBadRequest(fmt.Sprintf(
+		return apierrors.NewBadRequest(fmt.Sprintf(
 			"the name of the object (%s) does not match the name on the URL (%s)", m.GetName(), name))
 	}
-	out, found, err := s.store.update(storeKey(s.Name, namespace, name),
-		func(old runtime.Object) (runtime.Object, error) {
-			return obj, s.beforeUpdate(obj, old, namespace)
-		})
-	if err == nil && !found {
-		err = apierrors.NewNotFound(s.resource(), name)
-	}
-	return out, err
+	return nil
 }
 
 // delete removes the object at once and returns it as it was. The body,
 // which may carry DeleteOptions, is not read.
-func (s *requestScope) delete(namespace, name string) (runtime.Object, error) {
-	obj, ok := s.store.delete(storeKey(s.Name, namespace, name))
-	if !ok {
-		return nil, apierrors.NewNotFound(s.resource(), name)
-	}
-	return obj, nil
+func (s *requestScope) delete(r *http.Request, name string) (runtime.Object, error) {
+	out, _, err := s.store.Delete(r.Context(), name, nil)
+	return out, err
 }
 
 // decodeForWrite refuses dry runs, which would otherwise quietly be real,

@@ -6,7 +6,11 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/kubewalk/kubewalk/server/registry"
+	"github.com/kubewalk/kubewalk/server/registry/rest"
+	"github.com/kubewalk/kubewalk/server/storage/memory"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -36,26 +40,32 @@ type Resource struct {
 	// are not among our dependencies); such a resource speaks JSON only.
 	New, NewList func() runtime.Object
 
-	// PrepareForCreate, if not nil, may change each new object after it
-	// is decoded and before it is named, validated and stored, as
-	// upstream's RESTCreateStrategy.PrepareForCreate does.
-	// PrepareNamespaceForCreate is the one for namespaces.
-	PrepareForCreate func(obj runtime.Object)
-
-	// PrepareForUpdate, if not nil, may change each object sent to
-	// replace old, a copy of the stored object, before it is validated
-	// and stored, as upstream's RESTUpdateStrategy.PrepareForUpdate does
-	// (typically to keep fields a client may not change this way).
-	// PrepareNamespaceForUpdate is the one for namespaces.
-	PrepareForUpdate func(obj, old runtime.Object)
+	// Strategy, if not nil, is the resource's create and update strategy
+	// (such as namespace.NewStrategy); nil means rest.NewMetadataStrategy,
+	// which checks the metadata only. Its NamespaceScoped must agree
+	// with Namespaced.
+	Strategy Strategy
 }
 
-// APIGroupInfo is one group version and its resources. Each installation
-// of an APIGroupInfo gets its own, empty, in-memory storage.
+// Strategy is a resource's create and update strategy.
+type Strategy interface {
+	rest.RESTCreateStrategy
+	rest.RESTUpdateStrategy
+}
+
+// APIGroupInfo is one group version and its resources.
 type APIGroupInfo struct {
 	GroupVersion schema.GroupVersion // Group "" is the legacy core group under /api
 	Resources    []Resource
 	Scheme       *runtime.Scheme // types of typed resources; nil if all are unstructured
+
+	// RESTOptionsGetter says where each resource is stored; nil gives
+	// the installation a new, empty, in-memory backend of its own.
+	RESTOptionsGetter registry.RESTOptionsGetter
+	// MinRequestTimeout is the least time a watch without timeoutSeconds
+	// is given; it gets a random time between it and twice it. 0 means
+	// such watches never time out.
+	MinRequestTimeout time.Duration
 }
 
 // APIGroup returns the discovery document of the group: its name and its
@@ -134,9 +144,12 @@ func install(mux Mux, rootPath, versionPath string, root runtime.Object, info *A
 }
 
 // newScopes checks info's resources and returns what their handlers need,
-// by resource name. All of them share one new store.
+// by resource name, each with its registry.Store.
 func newScopes(info *APIGroupInfo) (map[string]*requestScope, error) {
-	s := newStore()
+	getter := info.RESTOptionsGetter
+	if getter == nil {
+		getter = registry.MemoryRESTOptionsGetter{Backend: memory.NewBackend(memory.DefaultHistorySize)}
+	}
 	var typed runtime.NegotiatedSerializer
 	if info.Scheme != nil {
 		// upstream converts to an internal version; we have none.
@@ -151,14 +164,19 @@ func newScopes(info *APIGroupInfo) (map[string]*requestScope, error) {
 			return nil, fmt.Errorf("resource %q: listed twice", res.Name)
 		}
 		scope := &requestScope{
-			Resource:   res,
-			kind:       info.GroupVersion.WithKind(res.Kind),
-			serializer: typed,
-			store:      s,
+			Resource:          res,
+			kind:              info.GroupVersion.WithKind(res.Kind),
+			serializer:        typed,
+			minRequestTimeout: info.MinRequestTimeout,
 		}
 		if res.New == nil {
 			scope.serializer = unstructuredSerializer
 		}
+		store, err := newStore(scope, info, getter)
+		if err != nil {
+			return nil, fmt.Errorf("resource %q: %w", res.Name, err)
+		}
+		scope.store = store
 		scopes[res.Name] = scope
 	}
 	return scopes, nil
@@ -173,6 +191,8 @@ func checkResource(res Resource, info *APIGroupInfo) error {
 		return errors.New("kind is empty")
 	case (res.New == nil) != (res.NewList == nil):
 		return errors.New("set both New and NewList, or neither")
+	case res.Strategy != nil && res.Strategy.NamespaceScoped() != res.Namespaced:
+		return errors.New("the strategy's NamespaceScoped disagrees with Namespaced")
 	case res.New == nil:
 		return nil
 	case info.Scheme == nil:
@@ -195,4 +215,34 @@ func checkKind(info *APIGroupInfo, obj runtime.Object, kind string) error {
 		return fmt.Errorf("%T is %v in the scheme, not %v", obj, gvks, want)
 	}
 	return nil
+}
+
+// newStore returns the registry.Store of scope's resource, its objects
+// encoded in JSON where getter says (upstream's default for etcd3 in v1.7
+// is protobuf; JSON serves every resource here, typed or not).
+func newStore(scope *requestScope, info *APIGroupInfo, getter registry.RESTOptionsGetter) (*registry.Store, error) {
+	res := scope.Resource
+	strategy := res.Strategy
+	var typer runtime.ObjectTyper = rest.UnstructuredObjectTyper
+	if res.New != nil {
+		typer = info.Scheme
+	}
+	if strategy == nil {
+		strategy = rest.NewMetadataStrategy(typer, res.Namespaced)
+	}
+	store := &registry.Store{
+		NewFunc:           scope.newObject,
+		NewListFunc:       scope.newList,
+		QualifiedResource: scope.resource(),
+		CreateStrategy:    strategy,
+		UpdateStrategy:    strategy,
+	}
+	json, _ := runtime.SerializerInfoForMediaType(scope.serializer.SupportedMediaTypes(), runtime.ContentTypeJSON)
+	gv := scope.kind.GroupVersion()
+	codec := runtime.NewCodec(scope.serializer.EncoderForVersion(json.Serializer, gv),
+		scope.serializer.DecoderToVersion(json.Serializer, gv))
+	if err := store.CompleteWithOptions(getter, codec); err != nil {
+		return nil, err
+	}
+	return store, nil
 }

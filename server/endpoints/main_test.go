@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubewalk/kubewalk/server/endpoints"
 	"github.com/kubewalk/kubewalk/server/mux"
+	"github.com/kubewalk/kubewalk/server/registry/core/namespace"
 	"go.uber.org/goleak"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -42,17 +43,17 @@ func coreScheme() *runtime.Scheme {
 // coreGroup is the legacy group: cluster-scoped namespaces and namespaced
 // configmaps, both typed.
 func coreGroup() *endpoints.APIGroupInfo {
+	scheme := coreScheme()
 	return &endpoints.APIGroupInfo{
 		GroupVersion: corev1.SchemeGroupVersion,
-		Scheme:       coreScheme(),
+		Scheme:       scheme,
 		Resources: []endpoints.Resource{{
-			Name:             "namespaces",
-			Kind:             "Namespace",
-			ShortNames:       []string{"ns"},
-			New:              func() runtime.Object { return &corev1.Namespace{} },
-			NewList:          func() runtime.Object { return &corev1.NamespaceList{} },
-			PrepareForCreate: endpoints.PrepareNamespaceForCreate,
-			PrepareForUpdate: endpoints.PrepareNamespaceForUpdate,
+			Name:       "namespaces",
+			Kind:       "Namespace",
+			ShortNames: []string{"ns"},
+			New:        func() runtime.Object { return &corev1.Namespace{} },
+			NewList:    func() runtime.Object { return &corev1.NamespaceList{} },
+			Strategy:   namespace.NewStrategy(scheme),
 		}, {
 			Name:       "configmaps",
 			Kind:       "ConfigMap",

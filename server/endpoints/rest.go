@@ -4,7 +4,10 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/kubewalk/kubewalk/server/registry"
+	"github.com/kubewalk/kubewalk/server/request"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -154,7 +157,9 @@ type requestScope struct {
 	Resource
 	kind       schema.GroupVersionKind      // of one object
 	serializer runtime.NegotiatedSerializer // JSON only for unstructured resources
-	store      *store                       // shared by the group version
+	store      *registry.Store
+
+	minRequestTimeout time.Duration // see APIGroupInfo
 }
 
 // resource returns the resource's name qualified by its group, as errors
@@ -166,21 +171,22 @@ func (s *requestScope) resource() schema.GroupResource {
 // serve runs ri's verb and returns the response's code and object, or the
 // error to answer with instead.
 func (s *requestScope) serve(r *http.Request, ri requestInfo) (int, runtime.Object, error) {
+	r = r.WithContext(request.WithNamespace(r.Context(), ri.namespace))
 	switch ri.verb {
 	case "list":
 		obj, err := s.list(r, ri.namespace)
 		return http.StatusOK, obj, err
 	case "get":
-		obj, err := s.get(ri.namespace, ri.name)
+		obj, err := s.get(r, ri.name)
 		return http.StatusOK, obj, err
 	case "create":
-		obj, err := s.create(r, ri.namespace)
+		obj, err := s.create(r)
 		return http.StatusCreated, obj, err
 	case "update":
-		obj, err := s.update(r, ri.namespace, ri.name)
+		obj, err := s.update(r, ri.name)
 		return http.StatusOK, obj, err
 	case "delete":
-		obj, err := s.delete(ri.namespace, ri.name)
+		obj, err := s.delete(r, ri.name)
 		return http.StatusOK, obj, err
 	}
 	return 0, nil, apierrors.NewMethodNotSupported(s.resource(), ri.verb)

@@ -17,6 +17,7 @@ type key int
 const (
 	userKey key = iota
 	requestInfoKey
+	namespaceKey
 )
 
 // WithUser returns a copy of parent that carries u.
@@ -40,4 +41,23 @@ func WithRequestInfo(parent context.Context, info *RequestInfo) context.Context 
 func RequestInfoFrom(ctx context.Context) (*RequestInfo, bool) {
 	info, ok := ctx.Value(requestInfoKey).(*RequestInfo)
 	return info, ok
+}
+
+// WithNamespace returns a copy of parent that carries the namespace a
+// request addresses ("" for cluster-scoped resources).
+func WithNamespace(parent context.Context, namespace string) context.Context {
+	return context.WithValue(parent, namespaceKey, namespace)
+}
+
+// NamespaceFrom returns the namespace ctx carries, and whether it carries
+// one.
+func NamespaceFrom(ctx context.Context) (string, bool) {
+	ns, ok := ctx.Value(namespaceKey).(string)
+	return ns, ok
+}
+
+// NamespaceValue returns the namespace ctx carries, or "".
+func NamespaceValue(ctx context.Context) string {
+	ns, _ := NamespaceFrom(ctx)
+	return ns
 }

@@ -1,0 +1,26 @@
+// Package registry is the generic REST storage of a resource: [Store]
+// creates, gets, lists, updates, deletes and watches objects of one
+// resource over a storage.Interface, runs the resource's strategies
+// (package rest) around each write, and turns storage errors into the API
+// Statuses clients see. [RESTOptionsGetter] says where each resource is
+// stored; [MemoryRESTOptionsGetter] keeps them all on one in-memory
+// backend, the default.
+//
+// # Upstream
+//
+// k8s.io/apiserver/pkg/registry/generic/registry/store.go (Store,
+// CompleteWithOptions, NamespaceKeyFunc, NoNamespaceKeyFunc, the update
+// flow with AllowUnconditionalUpdate and OptimisticLockErrorMsg),
+// registry/generic/options.go (RESTOptions, RESTOptionsGetter) and
+// storage/errors/storage.go (the Interpret… functions), kubernetes-1.7.6.
+//
+// # Differences from upstream
+//
+//   - Methods take a context.Context carrying the request's namespace.
+//   - Delete removes the object at once and returns it: no graceful
+//     deletion, finalizers, garbage collection or DeleteCollection.
+//   - No create on update (none of our resources allows it), no
+//     decorators, TTLs, export, Table conversion or initializers.
+//   - The Decorator takes the codec and the prefix only: no watch cache
+//     sizes or trigger functions yet.
+package registry

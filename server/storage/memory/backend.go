@@ -1,0 +1,182 @@
+package memory
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// DefaultHistorySize is how many changes a Backend remembers for watches
+// that start from a resourceVersion: v1.7's default watch cache size
+// (--default-watch-cache-size=100).
+const DefaultHistorySize = 100
+
+// Backend is the in-memory stand-in for an etcd cluster: one keyspace with
+// one revision counter for every key, and a bounded history of changes
+// for watches to replay. Every write (create, update, delete) moves the
+// revision on by one and records one change. Values are the encoded
+// objects; the Backend never looks inside them.
+//
+// A Backend is safe for concurrent use. It starts no goroutines; watches
+// (see [New]) start their own.
+type Backend struct {
+	historySize int
+
+	mu      sync.Mutex
+	rev     int64               // the revision of the last write; 0 before any
+	kvs     map[string]keyValue // the current value of every key
+	history []event             // the last historySize changes, oldest first
+	// changed is closed, and replaced, by every write: watches wait on it.
+	changed chan struct{}
+}
+
+// keyValue is a stored value and the revisions that wrote it.
+type keyValue struct {
+	value     []byte // never changed once stored
+	createRev int64
+	modRev    int64
+}
+
+// event is one change of one key, as etcd's watch reports it.
+type event struct {
+	key       string
+	value     []byte // nil when deleted
+	prevValue []byte // nil when created
+	rev       int64
+	isCreated bool
+	isDeleted bool
+}
+
+// NewBackend returns an empty Backend that remembers the last historySize
+// changes (DefaultHistorySize if historySize < 1).
+func NewBackend(historySize int) *Backend {
+	if historySize < 1 {
+		historySize = DefaultHistorySize
+	}
+	return &Backend{historySize: historySize, kvs: map[string]keyValue{}, changed: make(chan struct{})}
+}
+
+// get returns the value at key and the current revision.
+func (b *Backend) get(key string) (keyValue, bool, int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	kv, ok := b.kvs[key]
+	return kv, ok, b.rev
+}
+
+// list returns the values of the keys below prefix, in key order, and the
+// current revision.
+func (b *Backend) list(prefix string) ([]keyValue, int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.listLocked(prefix), b.rev
+}
+
+func (b *Backend) listLocked(prefix string) []keyValue {
+	var keys []string
+	for key := range b.kvs {
+		if strings.HasPrefix(key, prefix) {
+			keys = append(keys, key)
+		}
+	}
+	slices.Sort(keys)
+	kvs := make([]keyValue, len(keys))
+	for i, key := range keys {
+		kvs[i] = b.kvs[key]
+	}
+	return kvs
+}
+
+// put stores value at key if the key's modRev is still expectRev (0: the
+// key must not exist), as an etcd transaction comparing ModRevision would.
+// It returns the new revision, or false and what is there now.
+func (b *Backend) put(key string, value []byte, expectRev int64) (int64, bool, keyValue) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	cur, exists := b.kvs[key]
+	if cur.modRev != expectRev {
+		return 0, false, cur
+	}
+	b.rev++
+	kv := keyValue{value: value, createRev: cur.createRev, modRev: b.rev}
+	if !exists {
+		kv.createRev = b.rev
+	}
+	b.kvs[key] = kv
+	b.record(event{key: key, value: value, prevValue: cur.value, rev: b.rev, isCreated: !exists})
+	return b.rev, true, kv
+}
+
+// delete removes key if its modRev is expectRev (0: whatever it is), and
+// returns what was there and the deletion's revision; false if the key is
+// missing or was changed.
+func (b *Backend) delete(key string, expectRev int64) (keyValue, int64, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	cur, ok := b.kvs[key]
+	if !ok || expectRev != 0 && cur.modRev != expectRev {
+		return cur, 0, false
+	}
+	delete(b.kvs, key)
+	b.rev++
+	b.record(event{key: key, prevValue: cur.value, rev: b.rev, isDeleted: true})
+	return cur, b.rev, true
+}
+
+// record appends e to the history, forgetting the oldest change when it is
+// full, and wakes the watches. The caller holds b.mu.
+func (b *Backend) record(e event) {
+	if len(b.history) == b.historySize {
+		b.history = slices.Delete(b.history, 0, 1)
+	}
+	b.history = append(b.history, e)
+	close(b.changed)
+	b.changed = make(chan struct{})
+}
+
+// errTooOld is what a watch gets when it asks for changes the history has
+// forgotten.
+type errTooOld struct {
+	requested, oldest int64
+}
+
+func (e errTooOld) Error() string {
+	return fmt.Sprintf("too old resource version: %d (%d)", e.requested, e.oldest)
+}
+
+// since returns the changes below key (or of key alone, unless prefix)
+// made after rev, the revision they reach, and the channel the next write
+// closes. It fails with errTooOld if changes after rev were forgotten.
+func (b *Backend) since(rev int64, key string, prefix bool) ([]event, int64, <-chan struct{}, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	oldest := b.rev + 1 // with no history, the next change is the oldest one we can send
+	if len(b.history) > 0 {
+		oldest = b.history[0].rev
+	}
+	if rev < oldest-1 {
+		return nil, 0, nil, errTooOld{rev, oldest - 1}
+	}
+	var events []event
+	for _, e := range b.history {
+		if e.rev > rev && (e.key == key || prefix && strings.HasPrefix(e.key, key)) {
+			events = append(events, e)
+		}
+	}
+	return events, max(rev, b.rev), b.changed, nil
+}
+
+// snapshot returns the current values below key (or at key, unless
+// prefix), the current revision and the channel the next write closes.
+func (b *Backend) snapshot(key string, prefix bool) ([]keyValue, int64, <-chan struct{}) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if prefix {
+		return b.listLocked(key), b.rev, b.changed
+	}
+	if kv, ok := b.kvs[key]; ok {
+		return []keyValue{kv}, b.rev, b.changed
+	}
+	return nil, b.rev, b.changed
+}

@@ -1,0 +1,193 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/kubewalk/kubewalk/server/storage"
+	"github.com/kubewalk/kubewalk/trace"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+// outgoingBufSize is how many events a watch holds for a slow reader, as
+// upstream's etcd3 watcher does.
+const outgoingBufSize = 100
+
+// watchChan is one watch, after upstream's etcd3 watchChan: a goroutine
+// that replays the Backend's changes after initialRev (or the current
+// objects first, when it is 0), keeps those pred selects, and sends them
+// on resultChan until ctx is done or Stop is called.
+type watchChan struct {
+	store      *store
+	key        string
+	recursive  bool
+	initialRev int64
+	pred       storage.SelectionPredicate
+	ctx        context.Context
+	cancel     context.CancelFunc
+	resultChan chan watch.Event
+}
+
+// startWatch starts the watch's goroutine and returns the watch. The
+// goroutine ends, closing the result channel, when ctx is done, when
+// Stop is called, or after it sent an ERROR event.
+func (s *store) startWatch(ctx context.Context, key string, rev int64, recursive bool, pred storage.SelectionPredicate) *watchChan {
+	wc := &watchChan{
+		store: s, key: key, recursive: recursive, initialRev: rev, pred: pred,
+		resultChan: make(chan watch.Event, outgoingBufSize),
+	}
+	wc.ctx, wc.cancel = context.WithCancel(ctx)
+	trace.Go(wc.ctx, "watchChan.run "+key, wc.run)
+	return wc
+}
+
+// Stop implements watch.Interface: it ends the watch; the result channel
+// is closed soon after.
+func (wc *watchChan) Stop() { wc.cancel() }
+
+// ResultChan implements watch.Interface.
+func (wc *watchChan) ResultChan() <-chan watch.Event { return wc.resultChan }
+
+// run sends the events until the watch ends, then closes resultChan.
+func (wc *watchChan) run(ctx context.Context) {
+	defer close(wc.resultChan)
+	b := wc.store.backend
+	rev := wc.initialRev
+	var changed <-chan struct{}
+	if rev == 0 {
+		var kvs []keyValue
+		kvs, rev, changed = b.snapshot(wc.key, wc.recursive)
+		for _, kv := range kvs {
+			if !wc.send(&event{value: kv.value, rev: kv.modRev, isCreated: true}) {
+				return
+			}
+		}
+	}
+	for {
+		if changed != nil {
+			select {
+			case <-changed:
+			case <-ctx.Done():
+				return
+			}
+		}
+		events, next, ch, err := b.since(rev, wc.key, wc.recursive)
+		if err != nil {
+			wc.sendError(err)
+			return
+		}
+		for i := range events {
+			if !wc.send(&events[i]) {
+				return
+			}
+		}
+		rev, changed = next, ch
+	}
+}
+
+// send sends e's watch event if pred selects it, and reports false if the
+// watch ended first.
+func (wc *watchChan) send(e *event) bool {
+	res, err := wc.transform(e)
+	if err != nil {
+		wc.sendError(err)
+		return false
+	}
+	if res == nil {
+		return true
+	}
+	select {
+	case wc.resultChan <- *res:
+		return true
+	case <-wc.ctx.Done():
+		return false
+	}
+}
+
+// sendError sends the ERROR event for err, unless the watch ended first.
+func (wc *watchChan) sendError(err error) {
+	status := &metav1.Status{
+		Status:  metav1.StatusFailure,
+		Message: err.Error(),
+		Code:    http.StatusInternalServerError,
+		Reason:  metav1.StatusReasonInternalError,
+	}
+	if errors.As(err, new(errTooOld)) {
+		status.Code, status.Reason = http.StatusGone, metav1.StatusReasonGone
+	}
+	select {
+	case wc.resultChan <- watch.Event{Type: watch.Error, Object: status}:
+	case <-wc.ctx.Done():
+	}
+}
+
+// transform turns a change into the event a client sees, or nil if pred
+// selects neither the object before nor after it, as upstream's etcd3
+// watcher does: an update that moves an object into the selection is
+// ADDED, out of it DELETED.
+func (wc *watchChan) transform(e *event) (*watch.Event, error) {
+	cur, old, err := wc.prepareObjs(e)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case e.isDeleted:
+		if ok, err := wc.pred.Matches(old); !ok || err != nil {
+			return nil, err
+		}
+		return &watch.Event{Type: watch.Deleted, Object: old}, nil
+	case e.isCreated:
+		if ok, err := wc.pred.Matches(cur); !ok || err != nil {
+			return nil, err
+		}
+		return &watch.Event{Type: watch.Added, Object: cur}, nil
+	case wc.pred.Empty():
+		return &watch.Event{Type: watch.Modified, Object: cur}, nil
+	}
+	curPasses, err := wc.pred.Matches(cur)
+	if err != nil {
+		return nil, err
+	}
+	oldPasses, err := wc.pred.Matches(old)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case curPasses && oldPasses:
+		return &watch.Event{Type: watch.Modified, Object: cur}, nil
+	case curPasses:
+		return &watch.Event{Type: watch.Added, Object: cur}, nil
+	case oldPasses:
+		return &watch.Event{Type: watch.Deleted, Object: old}, nil
+	}
+	return nil, nil
+}
+
+// prepareObjs decodes the object after the change and, where the filter
+// or a deletion needs it, the one before. Both carry the change's
+// revision, so a deleted object reports the revision that deleted it.
+func (wc *watchChan) prepareObjs(e *event) (cur, old runtime.Object, err error) {
+	s := wc.store
+	if !e.isDeleted {
+		if cur, err = decodeObj(s, e.value, e.rev); err != nil {
+			return nil, nil, err
+		}
+	}
+	if e.prevValue != nil && (e.isDeleted || !wc.pred.Empty()) {
+		if old, err = decodeObj(s, e.prevValue, e.rev); err != nil {
+			return nil, nil, err
+		}
+	}
+	return cur, old, nil
+}
+
+func decodeObj(s *store, data []byte, rev int64) (runtime.Object, error) {
+	obj, err := runtime.Decode(s.codec, data)
+	if err != nil {
+		return nil, err
+	}
+	return obj, s.versioner.UpdateObject(obj, uint64(rev))
+}
