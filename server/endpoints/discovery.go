@@ -13,7 +13,7 @@ import (
 // them (sorted, as upstream lists them). restHandler implements exactly
 // these; clients such as kubectl read them to decide what they may ask.
 func verbs() metav1.Verbs {
-	return metav1.Verbs{"create", "delete", "get", "list", "update"}
+	return metav1.Verbs{"create", "delete", "get", "list", "patch", "update", "watch"}
 }
 
 // GroupsHandler serves /apis: the APIGroupList of the groups that groups

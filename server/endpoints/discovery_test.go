@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-var allVerbs = metav1.Verbs{"create", "delete", "get", "list", "update"}
+var allVerbs = metav1.Verbs{"create", "delete", "get", "list", "patch", "update", "watch"}
 
 // group is the discovery document of a group with one version.
 func group(name, version string) metav1.APIGroup {

@@ -38,8 +38,8 @@
 // passed over, so those clients fall back to the plain JSON they list
 // last.
 //
-// Every resource supports the verbs create, delete, get, list and update,
-// and discovery lists exactly those. Lists take labelSelector and
+// Every resource supports the verbs create, delete, get, list, patch,
+// update and watch, and discovery lists exactly those. Lists take labelSelector and
 // fieldSelector (metadata.name, metadata.namespace for namespaced
 // resources, and whatever else the resource's attributes offer, such as
 // status.phase for namespaces); another field is a 400 "field label not
@@ -47,19 +47,60 @@
 // and validates what is written: namespaces get
 // registry/core/namespace's, the others the generic metadata checks.
 //
-// The handlers start no goroutines, and each installation's storage is
-// safe for concurrent requests.
+// # Watch
+//
+// A list with ?watch=1 (or true), or any resource path below the version's
+// legacy watch/ prefix (/api/v1/watch/namespaces, …/watch/<resource>/<name>,
+// as v1.7 installs them), is a watch: it takes resourceVersion ("0" or
+// empty: the current objects as ADDED, then the changes; a version: the
+// changes after it, or an ERROR event with a 410 Status if they are
+// forgotten), labelSelector, fieldSelector and timeoutSeconds. Without
+// timeoutSeconds it gets upstream's random timeout between
+// MinRequestTimeout and twice it (1800s by default). The stream is
+// metav1.WatchEvents, each object encoded as a response would be, framed
+// by apimachinery's streaming encoder: newline-delimited JSON
+// (application/json) or length-prefixed protobuf
+// (application/vnd.kubernetes.protobuf;stream=watch), chosen by Accept;
+// YAML cannot be streamed (406). The handler runs on the request's
+// goroutine, as upstream's WatchServer.ServeHTTP does, and ends on the
+// first of: the request's context done (upstream: CloseNotify, the client
+// gone), the timeout, the storage closing the result channel. It logs
+// which as "watch ended". stopCh is not among them: in v1.7, closing
+// stopCh closes the listeners only, and open watches go on until the
+// process exits (modern kube-apiserver drains them at shutdown).
+//
+// # Patch
+//
+// PATCH of an object takes a JSON patch (application/json-patch+json), a
+// JSON merge patch (application/merge-patch+json) or, for typed
+// resources, a strategic merge patch (application/strategic-merge-patch+json),
+// applied with gopkg.in/evanphx/json-patch.v4 and apimachinery's
+// strategicpatch to the stored object, then stored through the same
+// update as a PUT: strategy, validation and resourceVersion checks.
+//
+// The handlers start no goroutines (each watch's goroutine is the
+// storage's), and each installation's storage is safe for concurrent
+// requests.
 //
 // # Differences from upstream
 //
 //   - Storage is in memory by default (package storage/memory), one
 //     backend shared by the whole server chain, with etcd's revisions: it
 //     starts empty and is gone when the process ends.
-//   - No watch: a list with watch=true is a 405 MethodNotAllowed Status
-//     ("watch is not supported on resources of kind …"), which upstream
-//     also answers for storage that cannot watch. No patch and no
-//     deletecollection either (405), no subresources (status, finalize,
-//     scale: 404).
+//   - No deletecollection (405) and no subresources (status, finalize,
+//     scale: 404). No watch over websockets, no watch cache (see package
+//     storage/memory).
+//   - A watch asking for sendInitialEvents (a streaming list, which
+//     client-go's informers try first) is a 422, as from a modern server
+//     without the WatchList feature; v1.7 predates the parameter and would
+//     ignore it, leaving such a client waiting for a bookmark it never
+//     sends. With the 422, client-go falls back to list and watch.
+//   - A patch that cannot be decoded is a 400 and a JSON patch that cannot
+//     be applied a 422, as from v1.13 (strategic merge patches: v1.9); v1.7
+//     answered both with a 500. A patch is applied again to the current
+//     object if another write came between; upstream computes a
+//     three-way conflict first. Strategic merge patches of unstructured
+//     resources (CRDs, APIServices) are a 415, as for custom resources.
 //   - DELETE removes the object at once and returns it as it was. Upstream
 //     deletes namespaces (and CRDs) in two phases, marking them
 //     Terminating until a controller has emptied them and removed the

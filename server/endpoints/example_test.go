@@ -36,6 +36,6 @@ func ExampleInstallAPIGroup() {
 	// /apis/apiregistration.k8s.io
 	// /apis/apiregistration.k8s.io/v1beta1
 	// /apis/apiregistration.k8s.io/v1beta1/
-	// 200 {"kind":"APIResourceList","apiVersion":"v1","groupVersion":"apiregistration.k8s.io/v1beta1","resources":[{"name":"apiservices","singularName":"apiservice","namespaced":false,"kind":"APIService","verbs":["create","delete","get","list","update"]}]}
+	// 200 {"kind":"APIResourceList","apiVersion":"v1","groupVersion":"apiregistration.k8s.io/v1beta1","resources":[{"name":"apiservices","singularName":"apiservice","namespaced":false,"kind":"APIService","verbs":["create","delete","get","list","patch","update","watch"]}]}
 	// 404 {"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"apiservices.apiregistration.k8s.io \"v1.example.com\" not found","reason":"NotFound","details":{"name":"v1.example.com","group":"apiregistration.k8s.io","kind":"apiservices"},"code":404}
 }

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 )
 
 // The verbs' handlers, after upstream's handlers.ListResource, GetResource,
@@ -35,15 +36,17 @@ var unstructuredSerializer = serializer.NegotiatedSerializerWrapper(runtime.Seri
 	MediaTypeSubType: "json",
 	EncodesAsText:    true,
 	Serializer:       unstructured.UnstructuredJSONScheme,
+	StreamSerializer: &runtime.StreamSerializerInfo{
+		EncodesAsText: true,
+		Serializer:    unstructured.UnstructuredJSONScheme,
+		Framer:        json.Framer,
+	},
 })
 
 func (s *requestScope) list(r *http.Request, namespace string) (runtime.Object, error) {
 	opts, err := s.listOptions(r)
 	if err != nil {
 		return nil, err
-	}
-	if opts.Watch {
-		return nil, apierrors.NewMethodNotSupported(s.resource(), "watch")
 	}
 	list, err := s.store.List(r.Context(), opts)
 	if err != nil {

@@ -81,7 +81,7 @@ func namedGroups() []*endpoints.APIGroupInfo {
 // newMux installs the core group at /api, the named groups below /apis
 // and /apis itself, as a generic server does, with endpoints.NotFound for
 // every other path.
-func newMux(t *testing.T) *mux.PathRecorderMux {
+func newMux(t testing.TB) *mux.PathRecorderMux {
 	t.Helper()
 	m := mux.NewPathRecorderMux("test")
 	if err := endpoints.InstallLegacyAPI(m, "/api", coreGroup()); err != nil {
@@ -100,7 +100,7 @@ func newMux(t *testing.T) *mux.PathRecorderMux {
 }
 
 // newServer serves newMux on a loopback port until the test ends.
-func newServer(t *testing.T) *httptest.Server {
+func newServer(t testing.TB) *httptest.Server {
 	t.Helper()
 	s := httptest.NewServer(newMux(t))
 	t.Cleanup(s.Close)

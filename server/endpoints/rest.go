@@ -18,14 +18,15 @@ import (
 // below prefix ("/api/v1/", "/apis/<group>/<version>/"), as the go-restful
 // routes that upstream's APIInstaller registers do:
 //
-//	<resource>                         GET list, POST create
-//	<resource>/<name>                  GET get, PUT update, DELETE delete
+//	<resource>                         GET list (or watch, with ?watch=true), POST create
+//	<resource>/<name>                  GET get, PUT update, PATCH patch, DELETE delete
 //	namespaces/<ns>/<resource>         the same, for namespaced resources
 //	namespaces/<ns>/<resource>/<name>
+//	watch/<any of the paths above>     GET watch (v1.7's deprecated legacy watch paths)
 //
-// A namespaced resource's collection without a namespace lists all
-// namespaces (GET only). Any other path, including subresources such as
-// namespaces/<name>/status, is a 404 NotFound Status.
+// A namespaced resource's collection without a namespace lists (and
+// watches) all namespaces (GET only). Any other path, including
+// subresources such as namespaces/<name>/status, is a 404 NotFound Status.
 type restHandler struct {
 	prefix string
 	scopes map[string]*requestScope // by resource name
@@ -37,7 +38,18 @@ type requestInfo struct {
 	verb      string // "list", "get", "create", "update", "delete", …
 	namespace string // empty for cluster-scoped resources
 	name      string // empty for the collection
+	watchPath bool   // below watch/: GET only
 	scope     *requestScope
+}
+
+// isWatch reports whether r's query asks a list to watch, as upstream's
+// RequestInfoFactory reads it.
+func isWatch(r *http.Request) bool {
+	switch strings.ToLower(r.URL.Query().Get("watch")) {
+	case "1", "true":
+		return true
+	}
+	return false
 }
 
 func (h *restHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -50,6 +62,10 @@ func (h *restHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if allowed := ri.allowedMethods(); !slices.Contains(allowed, r.Method) {
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		WriteStatus(w, r, ri.methodError())
+		return
+	}
+	if ri.verb == "watch" { // a long-running stream, not one object
+		ri.scope.watchResource(w, r.WithContext(request.WithNamespace(r.Context(), ri.namespace)), ri)
 		return
 	}
 	// --8<-- [start:serve]
@@ -83,6 +99,10 @@ func (h *restHandler) requestInfo(r *http.Request) (requestInfo, bool) {
 	if slices.Contains(parts, "") {
 		return ri, false
 	}
+	watchPath := parts[0] == "watch" && len(parts) > 1
+	if watchPath {
+		parts = parts[1:]
+	}
 	// namespaces/<ns>/<resource> addresses a namespaced resource, while
 	// namespaces/<name>[/…] addresses a namespace (upstream decides the
 	// same way, by the word after the name).
@@ -103,6 +123,12 @@ func (h *restHandler) requestInfo(r *http.Request) (requestInfo, bool) {
 	}
 	ri.scope = scope
 	ri.verb = verbFor(r.Method, ri.name == "")
+	switch {
+	case watchPath:
+		ri.verb, ri.watchPath = "watch", true
+	case ri.verb == "list" && isWatch(r):
+		ri.verb = "watch"
+	}
 	return ri, true
 }
 
@@ -131,8 +157,10 @@ func verbFor(method string, collection bool) string {
 // allowedMethods returns the methods served at ri's path.
 func (ri requestInfo) allowedMethods() []string {
 	switch {
+	case ri.watchPath:
+		return []string{http.MethodGet}
 	case ri.name != "":
-		return []string{http.MethodGet, http.MethodPut, http.MethodDelete}
+		return []string{http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete}
 	case ri.scope.Namespaced && ri.namespace == "":
 		return []string{http.MethodGet}
 	}
@@ -184,6 +212,9 @@ func (s *requestScope) serve(r *http.Request, ri requestInfo) (int, runtime.Obje
 		return http.StatusCreated, obj, err
 	case "update":
 		obj, err := s.update(r, ri.name)
+		return http.StatusOK, obj, err
+	case "patch":
+		obj, err := s.patch(r, ri.name)
 		return http.StatusOK, obj, err
 	case "delete":
 		obj, err := s.delete(r, ri.name)

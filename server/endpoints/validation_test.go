@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -132,4 +133,14 @@ func hasCause(body []byte, field string) bool {
 // ns is the JSON of a namespace called name.
 func ns(name string) string {
 	return `{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"` + name + `"}}`
+}
+
+// rvPlus returns rv moved on by n.
+func rvPlus(t *testing.T, rv string, n int) string {
+	t.Helper()
+	v, err := strconv.Atoi(rv)
+	if err != nil {
+		t.Fatalf("resourceVersion %q: %v", rv, err)
+	}
+	return strconv.Itoa(v + n)
 }

@@ -29,18 +29,27 @@ type watchChan struct {
 	ctx        context.Context
 	cancel     context.CancelFunc
 	resultChan chan watch.Event
+
+	// initial holds the current objects of a watch from 0, read by
+	// startWatch at initialRev; changed is closed by the next write.
+	initial []keyValue
+	changed <-chan struct{}
 }
 
 // startWatch starts the watch's goroutine and returns the watch. The
 // goroutine ends, closing the result channel, when ctx is done, when
 // Stop is called, or after it sent an ERROR event.
 func (s *store) startWatch(ctx context.Context, key string, rev int64, recursive bool, pred storage.SelectionPredicate) *watchChan {
-	wc := &watchChan{
-		store: s, key: key, recursive: recursive, initialRev: rev, pred: pred,
-		resultChan: make(chan watch.Event, outgoingBufSize),
+	wc := &watchChan{store: s, key: key, recursive: recursive, initialRev: rev, pred: pred}
+	if rev == 0 {
+		// The current state is read now, not when the goroutine runs, so
+		// that the watch starts where the caller was.
+		wc.initial, wc.initialRev, wc.changed = s.backend.snapshot(key, recursive)
 	}
 	wc.ctx, wc.cancel = context.WithCancel(ctx)
-	trace.Go(wc.ctx, "watchChan.run "+key, wc.run)
+	name := "watchChan.run " + key
+	wc.resultChan = trace.Make(ctx, make(chan watch.Event, outgoingBufSize), "resultChan", name)
+	trace.Go(wc.ctx, name, wc.run)
 	return wc
 }
 
@@ -51,21 +60,22 @@ func (wc *watchChan) Stop() { wc.cancel() }
 // ResultChan implements watch.Interface.
 func (wc *watchChan) ResultChan() <-chan watch.Event { return wc.resultChan }
 
-// run sends the events until the watch ends, then closes resultChan.
+// run sends the events until the watch ends, then records why and
+// closes resultChan.
 func (wc *watchChan) run(ctx context.Context) {
-	defer close(wc.resultChan)
+	why := "stopped: Stop was called, or the request's context is done"
+	defer func() {
+		trace.Log(ctx).Info().Str("reason", why).Msg("watchChan ended")
+		trace.Close(ctx, wc.resultChan)
+	}()
 	b := wc.store.backend
-	rev := wc.initialRev
-	var changed <-chan struct{}
-	if rev == 0 {
-		var kvs []keyValue
-		kvs, rev, changed = b.snapshot(wc.key, wc.recursive)
-		for _, kv := range kvs {
-			if !wc.send(&event{value: kv.value, rev: kv.modRev, isCreated: true}) {
-				return
-			}
+	rev, changed := wc.initialRev, wc.changed
+	for _, kv := range wc.initial {
+		if !wc.send(&event{value: kv.value, rev: kv.modRev, isCreated: true}) {
+			return
 		}
 	}
+	wc.initial = nil
 	for {
 		if changed != nil {
 			select {
@@ -76,6 +86,7 @@ func (wc *watchChan) run(ctx context.Context) {
 		}
 		events, next, ch, err := b.since(rev, wc.key, wc.recursive)
 		if err != nil {
+			why = "ERROR event sent: " + err.Error()
 			wc.sendError(err)
 			return
 		}
@@ -101,6 +112,7 @@ func (wc *watchChan) send(e *event) bool {
 	}
 	select {
 	case wc.resultChan <- *res:
+		trace.Log(wc.ctx).Debug().Str("type", string(res.Type)).Int64("rev", e.rev).Msg("watch event sent")
 		return true
 	case <-wc.ctx.Done():
 		return false
