@@ -173,4 +173,3 @@ func (s streamSerializers) SupportedMediaTypes() []runtime.SerializerInfo {
 	}
 	return infos
 }
-
