@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	"github.com/rs/zerolog"
 	"go.opentelemetry.io/otel/attribute"
@@ -23,6 +24,10 @@ import (
 // The kit counts the goroutine as live from the moment Go is called until
 // fn returns, so [Kit.Wait] and [Kit.Stats] see it. The returned channel is
 // closed after that, when the goroutine is about to exit.
+//
+// A goroutine started while a request without a span is served (see
+// [Request]) gets no span either, unless it panics: then its span is
+// recorded at the end, from the time it started.
 //
 // If fn panics, Go records the panic on the span (an exception event and
 // an error status), ends the span, shuts the kit down with [EndPanic] so
@@ -50,28 +55,52 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context), opts ...
 	k.mu.Unlock()
 
 	go func() {
-		var span oteltrace.Span = noop.Span{} // with tracing off, ending it does nothing
+		g := goroutine{ctx: ctx, name: name, seq: seq, opts: o, span: noop.Span{}} // with tracing off, ending a no-op span does nothing
 		if k.Tracing() {
-			attrs := []attribute.KeyValue{
-				attribute.String(KindKey, KindGoroutine),
-				attribute.String(GoroutineNameKey, name),
-				attribute.Int(GoroutineIDKey, seq)}
-			if o.neverStopped != "" {
-				attrs = append(attrs, attribute.String(NeverStoppedKey, o.neverStopped))
+			if s.unrecorded {
+				g.start = time.Now() // for the span of a panic
+				k.book.goroutine()
+			} else {
+				ctx, g.span = g.startSpan(k)
 			}
-			ctx, span = k.tracer.Start(ctx, name, oteltrace.WithAttributes(attrs...))
 		}
 		s.goroutine = seq
 		ctx = withScope(ctx, s)
 		if logs(ctx, zerolog.NoLevel) { // the logger writes lines at all
 			l := zerolog.Ctx(ctx).With().Str(LogGoroutine, name).Logger()
-			ctx = k.echoTo(l, span).WithContext(ctx)
+			ctx = k.echoTo(l, g.span).WithContext(ctx)
 		}
-		defer k.goroutineEnded(ctx, span, seq, done)
+		defer k.goroutineEnded(ctx, &g, done)
 		k.narrate(ctx, msgGoroutineStarted, func(*zerolog.Event) {})
 		fn(ctx)
 	}()
 	return done
+}
+
+// goroutine is one goroutine of [Go], as its span needs it.
+type goroutine struct {
+	ctx   context.Context // Go's ctx: the span's parent
+	name  string
+	seq   int
+	opts  goOptions
+	span  oteltrace.Span
+	start time.Time // when it started, if it has no span yet
+}
+
+// startSpan starts the goroutine's span, at g.start when that is set.
+func (g *goroutine) startSpan(k *Kit) (context.Context, oteltrace.Span) {
+	attrs := []attribute.KeyValue{
+		attribute.String(KindKey, KindGoroutine),
+		attribute.String(GoroutineNameKey, g.name),
+		attribute.Int(GoroutineIDKey, g.seq)}
+	if g.opts.neverStopped != "" {
+		attrs = append(attrs, attribute.String(NeverStoppedKey, g.opts.neverStopped))
+	}
+	opts := []oteltrace.SpanStartOption{oteltrace.WithAttributes(attrs...)}
+	if !g.start.IsZero() {
+		opts = append(opts, oteltrace.WithTimestamp(g.start))
+	}
+	return k.tracer.Start(g.ctx, g.name, opts...)
 }
 
 // A GoOption says more about a goroutine [Go] starts.
@@ -94,11 +123,15 @@ func NeverStopped(why string, stop func()) GoOption {
 
 // goroutineEnded runs deferred at the end of a kit goroutine, normally or
 // while it panics. It closes done only when the goroutine did not panic.
-func (k *Kit) goroutineEnded(ctx context.Context, span oteltrace.Span, seq int, done chan<- struct{}) {
+func (k *Kit) goroutineEnded(ctx context.Context, g *goroutine, done chan<- struct{}) {
 	r := recover()
+	span, seq := g.span, g.seq
 	if r == nil {
 		k.narrate(ctx, msgGoroutineEnded, func(*zerolog.Event) {})
 	} else {
+		if !g.start.IsZero() { // a goroutine of a request without a span: the panic gets one
+			_, span = g.startSpan(k)
+		}
 		msg := fmt.Sprint(r)
 		span.AddEvent("exception", oteltrace.WithAttributes(
 			semconv.ExceptionType(fmt.Sprintf("%T", r)),

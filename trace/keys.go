@@ -63,6 +63,21 @@ const (
 	StillOpenKindKey     = "open.kind"  // goroutine, chan or listener
 	StillOpenNameKey     = "open.name"
 	StillOpenDetailKey   = "open.detail"
+
+	// Requests served without a span (Config.MaxRequestSpans): on the
+	// summary span, how many had one and how many did not, and an event
+	// per method, path and status counted, with http.request.method,
+	// url.path, http.response.status_code and these.
+	RequestsRecordedKey     = "walkthrough.requests.recorded"
+	RequestsUnrecordedKey   = "walkthrough.requests.unrecorded"
+	RequestSpansLimitKey    = "walkthrough.requests.limit"        // 0: no limit
+	GoroutinesUnrecordedKey = "walkthrough.goroutines.unrecorded" // started for those requests, without a span
+	EventRequestsCounted    = "requests.counted"
+	RequestsCountKey        = "requests.count"
+	LatencyP50Key           = "requests.latency.p50_ms"
+	LatencyP90Key           = "requests.latency.p90_ms"
+	LatencyP99Key           = "requests.latency.p99_ms"
+	LatencyMaxKey           = "requests.latency.max_ms"
 )
 
 // Ending says how a run ended; it is recorded on the summary span.

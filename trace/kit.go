@@ -49,8 +49,16 @@ type Config struct {
 	// console narration leaves times out.
 	Timestamps bool
 
-	// Requests records a span for every HTTP request served (see [Request]).
+	// Requests records a span for every HTTP request served (see
+	// [Request]), up to MaxRequestSpans of them.
 	Requests bool
+	// MaxRequestSpans bounds the request spans recorded; 0 means no bound.
+	// A request beyond it, or every request when Requests is false, gets
+	// no span, and neither do the goroutines started for it: the kit
+	// counts it instead, by method, path and status, with its latency,
+	// and the summary span holds the counts ([Kit.Requests]). Steps,
+	// other goroutines, channels and listeners are always recorded.
+	MaxRequestSpans int
 
 	// Version is recorded as service.version on every span.
 	Version string
@@ -73,6 +81,7 @@ type Kit struct {
 	tracer   oteltrace.Tracer
 	provider *sdktrace.TracerProvider // nil when tracing is off
 	requests bool                     // a span per HTTP request
+	book     requestBook              // which requests get a span; the others' counts
 	file     *os.File                 // the trace file, if Setup opened one
 	logger   zerolog.Logger
 	out      io.Writer // where logger writes; span echoes wrap it
@@ -108,6 +117,7 @@ func Setup(cfg Config) (*Kit, error) {
 	k.provider = sdktrace.NewTracerProvider(processor, sdktrace.WithResource(res))
 	k.tracer = k.provider.Tracer("github.com/kubewalk/kubewalk")
 	k.requests = cfg.Requests
+	k.book.max = cfg.MaxRequestSpans
 	return k, nil
 }
 
@@ -207,6 +217,9 @@ type scope struct {
 	kit       *Kit
 	step      string // upstream function of the innermost step
 	goroutine int    // seq of the kit goroutine, 0 on the caller's goroutine
+	// unrecorded is set while a request without a span is served: the
+	// goroutines started for it get no span either.
+	unrecorded bool
 }
 
 type scopeKey struct{}

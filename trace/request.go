@@ -2,6 +2,7 @@ package trace
 
 import (
 	"net/http"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -16,12 +17,20 @@ import (
 // traceparent header names, when it has one (an in-process client, see
 // [Transport]), else of the span in r's context. The caller
 // must call end with the response status once the handler has returned.
-// When nothing records, Request returns r unchanged and allocates nothing,
-// so it can sit on the request path of every server.
+//
+// Past Config.MaxRequestSpans request spans, or when the kit records
+// spans but not requests, r gets no span: Request returns r marked so that
+// the goroutines started for it get none either, and end counts it (see
+// [Kit.Requests]). When nothing records, Request returns r unchanged and
+// allocates nothing, so it can sit on the request path of every server.
 func Request(r *http.Request) (_ *http.Request, end func(status int)) {
-	k := scopeOf(r.Context()).kit
-	if k == nil || !k.requests {
+	s := scopeOf(r.Context())
+	k := s.kit
+	if k == nil || !k.Tracing() {
 		return r, endNothing
+	}
+	if !k.requests || !k.book.record() {
+		return k.countOnly(r, s)
 	}
 	ctx := r.Context()
 	if r.Header.Get("traceparent") != "" {
@@ -45,6 +54,17 @@ func Request(r *http.Request) (_ *http.Request, end func(status int)) {
 }
 
 func endNothing(int) {}
+
+// countOnly serves r without a span: it marks r's context so that the
+// goroutines started for r get no span, and counts r when it ends.
+func (k *Kit) countOnly(r *http.Request, s scope) (*http.Request, func(status int)) {
+	start := time.Now()
+	s.unrecorded = true
+	method, path := r.Method, r.URL.Path
+	return r.WithContext(withScope(r.Context(), s)), func(status int) {
+		k.book.count(method, path, status, time.Since(start))
+	}
+}
 
 func scheme(r *http.Request) string {
 	if r.TLS != nil {

@@ -2,8 +2,10 @@ package trace
 
 import (
 	"context"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	oteltrace "go.opentelemetry.io/otel/trace"
 )
 
@@ -32,5 +34,29 @@ func (k *Kit) writeSummary(ending Ending) {
 			attribute.String(StillOpenNameKey, o.Name),
 			attribute.String(StillOpenDetailKey, o.Detail)))
 	}
+	k.summariseRequests(span)
 	span.End()
+}
+
+// summariseRequests records on the summary span how many requests had a
+// span, and the counts and latencies of those that had none.
+func (k *Kit) summariseRequests(span oteltrace.Span) {
+	rc := k.Requests()
+	span.SetAttributes(
+		attribute.Int(RequestsRecordedKey, rc.Recorded),
+		attribute.Int(RequestsUnrecordedKey, rc.Unrecorded),
+		attribute.Int(RequestSpansLimitKey, rc.Limit),
+		attribute.Int(GoroutinesUnrecordedKey, rc.Goroutines))
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	for _, g := range rc.Groups {
+		span.AddEvent(EventRequestsCounted, oteltrace.WithAttributes(
+			semconv.HTTPRequestMethodKey.String(g.Method),
+			semconv.URLPath(g.Path),
+			semconv.HTTPResponseStatusCode(g.Status),
+			attribute.Int(RequestsCountKey, g.Count),
+			attribute.Float64(LatencyP50Key, ms(g.P50)),
+			attribute.Float64(LatencyP90Key, ms(g.P90)),
+			attribute.Float64(LatencyP99Key, ms(g.P99)),
+			attribute.Float64(LatencyMaxKey, ms(g.Max))))
+	}
 }

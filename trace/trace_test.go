@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/kubewalk/kubewalk/trace/kittest"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.uber.org/goleak"
 )
 
@@ -272,6 +274,10 @@ func TestSetupRejectsUnknownLogFormat(t *testing.T) {
 // TestPanicIsRecordedBeforeTheCrash runs itself in a child process, where a
 // kit goroutine panics, and checks the child crashed and left a complete
 // trace file that shows the panic.
+//
+// In the subtest "in a request without a span", the goroutine is started
+// for a request past the limit of request spans: it has no span until it
+// panics, and then it gets one.
 func TestPanicIsRecordedBeforeTheCrash(t *testing.T) {
 	if path := os.Getenv("KUBEWALK_PANIC_TRACE"); path != "" {
 		k, err := trace.Setup(trace.Config{TraceFile: path})
@@ -279,6 +285,10 @@ func TestPanicIsRecordedBeforeTheCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx := k.Context(context.Background())
+		if os.Getenv("KUBEWALK_PANIC_IN_REQUEST") != "" {
+			r, _ := trace.Request(httptest.NewRequest("GET", "/", nil).WithContext(ctx)) // requests are not recorded
+			ctx = r.Context()
+		}
 		done := trace.Go(ctx, "doomed", func(context.Context) { panic("Stopped listening on 127.0.0.1:1 due to error: boom") })
 		select {
 		case <-done:
@@ -286,9 +296,14 @@ func TestPanicIsRecordedBeforeTheCrash(t *testing.T) {
 		}
 		t.Fatal("the goroutine's panic did not crash the process")
 	}
+	t.Run("in a goroutine", func(t *testing.T) { checkPanicTrace(t) })
+	t.Run("in a request without a span", func(t *testing.T) { checkPanicTrace(t, "KUBEWALK_PANIC_IN_REQUEST=1") })
+}
+
+func checkPanicTrace(t *testing.T, env ...string) {
 	path := filepath.Join(t.TempDir(), "trace.json")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestPanicIsRecordedBeforeTheCrash$")
-	cmd.Env = append(os.Environ(), "KUBEWALK_PANIC_TRACE="+path)
+	cmd.Env = append(append(os.Environ(), "KUBEWALK_PANIC_TRACE="+path), env...)
 	out, err := cmd.CombinedOutput()
 	if err == nil {
 		t.Fatalf("child exited 0; want a crash. Output:\n%s", out)
@@ -406,3 +421,59 @@ func TestExitWritesTheTrace(t *testing.T) {
 		t.Errorf("spans in file = %q; want the step and the summary", names)
 	}
 }
+
+// Past Config.MaxRequestSpans, a request and the goroutines started for
+// it get no span; the summary counts them by method, path and status.
+func TestRequestsPastTheLimitAreCounted(t *testing.T) {
+	exp := keeping{tracetest.NewInMemoryExporter()}
+	k, err := trace.Setup(trace.Config{Exporter: exp, Requests: true, MaxRequestSpans: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := k.Context(context.Background())
+	for i := range 5 {
+		path := []string{"/a", "/b"}[i%2]
+		r, end := trace.Request(httptest.NewRequest("GET", path, nil).WithContext(ctx))
+		kittest.Await(t, trace.Go(r.Context(), "serve "+path, func(context.Context) {}), "a request's goroutine")
+		end(200)
+	}
+	if err := k.Shutdown(context.Background(), trace.EndNormal); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	var summary tracetest.SpanStub
+	for _, s := range exp.GetSpans() {
+		kinds[kittest.Attr(s, trace.KindKey)]++
+		if s.Name == trace.SummarySpanName {
+			summary = s
+		}
+	}
+	if kinds[trace.KindRequest] != 2 || kinds[trace.KindGoroutine] != 2 {
+		t.Errorf("spans by kind %v; want 2 requests and their 2 goroutines", kinds)
+	}
+	for key, want := range map[string]string{trace.RequestsRecordedKey: "2", trace.RequestsUnrecordedKey: "3",
+		trace.GoroutinesUnrecordedKey: "3", trace.RequestSpansLimitKey: "2"} {
+		if got := kittest.Attr(summary, key); got != want {
+			t.Errorf("summary %s = %s; want %s", key, got, want)
+		}
+	}
+	var groups []string
+	for _, e := range summary.Events {
+		if e.Name == trace.EventRequestsCounted {
+			a := map[string]string{}
+			for _, kv := range e.Attributes {
+				a[string(kv.Key)] = kv.Value.Emit()
+			}
+			groups = append(groups, a["url.path"]+" "+a["http.response.status_code"]+" ×"+a[trace.RequestsCountKey])
+		}
+	}
+	if want := []string{"/a 200 ×2", "/b 200 ×1"}; !slices.Equal(groups, want) {
+		t.Errorf("counted %q; want %q", groups, want)
+	}
+}
+
+// keeping keeps its spans when the kit shuts down; the in-memory exporter
+// alone forgets them.
+type keeping struct{ *tracetest.InMemoryExporter }
+
+func (keeping) Shutdown(context.Context) error { return nil }

@@ -27,6 +27,8 @@
 //	                     apiextensions or slow-request; --break=help says what each teaches
 //	--trace-file FILE    where the trace goes (default walkthrough-trace.json; "" turns tracing off)
 //	--trace-requests     record a span per HTTP request (default true)
+//	--trace-requests-max N  at most N request spans (default 1000, 0: no limit); the
+//	                     rest are counted by path and status, with their latency
 //	--trace-html FILE    also write the trace as a timeline page, at the end of the run
 //	--log-format FORMAT  console (the narration) or json (every field, for machines)
 //	--log-level LEVEL    debug, info, warn or error (default info); -v is --log-level=debug

@@ -18,21 +18,24 @@ type walkthroughFlags struct {
 	FreePorts     bool
 	TraceFile     string
 	TraceRequests bool
-	TraceHTML     string
-	Until         string
-	Step          bool
-	LogFormat     string
-	LogLevel      string
-	Verbose       bool
-	Help          bool
+	// TraceRequestsMax bounds the request spans of a run; 0: no bound.
+	TraceRequestsMax int
+	TraceHTML        string
+	Until            string
+	Step             bool
+	LogFormat        string
+	LogLevel         string
+	Verbose          bool
+	Help             bool
 }
 
 func newWalkthroughFlags() *walkthroughFlags {
 	return &walkthroughFlags{
-		TraceFile:     "walkthrough-trace.json",
-		TraceRequests: true,
-		LogFormat:     "console",
-		LogLevel:      "info",
+		TraceFile:        "walkthrough-trace.json",
+		TraceRequests:    true,
+		TraceRequestsMax: 1000,
+		LogFormat:        "console",
+		LogLevel:         "info",
 	}
 }
 
@@ -47,6 +50,8 @@ func (f *walkthroughFlags) AddFlags(fs *pflag.FlagSet) {
 	g.BoolVar(&f.FreePorts, "free-ports", d.FreePorts, "Listen on ports the system picks instead of --insecure-port and --secure-port; the log names them.")
 	g.StringVar(&f.TraceFile, "trace-file", d.TraceFile, "Write the trace to this file; empty turns tracing off.")
 	g.BoolVar(&f.TraceRequests, "trace-requests", d.TraceRequests, "Record a span for every HTTP request.")
+	g.IntVar(&f.TraceRequestsMax, "trace-requests-max", d.TraceRequestsMax,
+		"Record spans for this many requests at most (0: no limit); the rest are counted, by path and status, with their latency.")
 	g.StringVar(&f.Until, "until", d.Until, "Pause after this step (e.g. kubeserver.NonBlockingRun) or chapter (e.g. runserver) and show what is alive.")
 	g.BoolVar(&f.Step, "step", d.Step, "Pause before every step and explain it (needs a terminal on stdin).")
 	g.StringVar(&f.TraceHTML, "trace-html", d.TraceHTML, "At the end of the run, also write the trace as an HTML timeline page to this file.")
@@ -85,6 +90,9 @@ func (f *walkthroughFlags) validate() []error {
 	}
 	if _, err := f.level(); err != nil {
 		errs = append(errs, err)
+	}
+	if f.TraceRequestsMax < 0 {
+		errs = append(errs, fmt.Errorf("--trace-requests-max %d: allowed: 0 (no limit) or more", f.TraceRequestsMax))
 	}
 	if f.TraceHTML != "" && f.TraceFile == "" {
 		errs = append(errs, fmt.Errorf("--trace-html %s: needs a trace: give --trace-file too", f.TraceHTML))

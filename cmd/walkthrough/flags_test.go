@@ -19,7 +19,7 @@ func TestHelpShowsTheRealDefaults(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 0 and nothing", code, stderr.String())
 	}
 	for _, want := range []string{
-		"  -h, --help                Print this help and exit.\n",
+		"  -h, --help                     Print this help and exit.\n",
 		`Write the trace to this file; empty turns tracing off. (default "walkthrough-trace.json")`,
 		`Lowest level logged: debug, info, warn or error. (default "info")`,
 	} {

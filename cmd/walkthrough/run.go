@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, env runEnv) int {
 	}
 	level, _ := wf.level()
 	cfg := trace.Config{
-		TraceFile: wf.TraceFile, Requests: wf.TraceRequests, Version: version,
+		TraceFile: wf.TraceFile, Requests: wf.TraceRequests, MaxRequestSpans: wf.TraceRequestsMax, Version: version,
 		Log: stderr, LogFormat: logFormatOr(wf.LogFormat), LogLevel: level,
 		NoColor: noColor(stderr), Timestamps: true,
 	}
@@ -88,7 +88,7 @@ func run(ctx context.Context, args []string, env runEnv) int {
 		kit.Discard() // nothing ran: leave nothing behind
 		return code
 	}
-	printSummary(stdout, kit.Stats(), ending, time.Since(start), wf.TraceFile)
+	printSummary(stdout, kit.Stats(), kit.Requests(), ending, time.Since(start), wf.TraceFile)
 	if err := kit.Shutdown(context.Background(), ending); err != nil {
 		fmt.Fprintf(stderr, "walkthrough: writing the trace: %v\n", err)
 		return 1

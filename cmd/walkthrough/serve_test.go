@@ -30,9 +30,10 @@ const (
 // answered by the chain's servers and one by its end, with a 404.
 var servePaths = []string{"/healthz", "/api/v1/namespaces", "/no/such/path"}
 
-// TestServeTraceOfManyRequests serves many requests with --serve, then
-// stops on SIGTERM: the trace has every request, and traceview's text
-// counts them in a few lines instead of listing them.
+// TestServeTraceOfManyRequests serves many requests with --serve and no
+// limit on request spans, then stops on SIGTERM: the trace has every
+// request, and traceview's text counts them in a few lines instead of
+// listing them.
 func TestServeTraceOfManyRequests(t *testing.T) {
 	n := 300
 	if s := os.Getenv(serveRequestsEnv); s != "" {
@@ -47,7 +48,7 @@ func TestServeTraceOfManyRequests(t *testing.T) {
 	var stdout, stderr syncBuffer
 	code := make(chan int, 1)
 	go func() {
-		code <- run(context.Background(), []string{"--serve", "--trace-file", path, "--log-level", "warn"},
+		code <- run(context.Background(), []string{"--serve", "--trace-requests-max=0", "--trace-file", path, "--log-level", "warn"},
 			runEnv{stdout: &stdout, stderr: &stderr, signals: signals, insecure: insecure, secure: secure})
 	}()
 	if err := sendRequests("http://"+insecure.Addr().String(), n); err != nil {
@@ -129,4 +130,78 @@ func sendRequests(base string, n int) error {
 	wg.Wait()
 	close(errs)
 	return <-errs
+}
+
+// TestServeBoundsRequestSpans: past --trace-requests-max, requests and
+// the goroutines started for them get no span, and the summary counts
+// them; nothing else is left out, and the file stops growing with the
+// number of requests.
+func TestServeBoundsRequestSpans(t *testing.T) {
+	const limit = 40
+	size := map[int]int64{}
+	for _, n := range []int{100, 400} {
+		path := filepath.Join(t.TempDir(), "trace.json")
+		serveAndStop(t, n, "--trace-requests-max="+strconv.Itoa(limit), "--trace-file", path)
+		tr := readTrace(t, path)
+		sum := tr.summary(t)
+		requests, goroutines, counted := 0, 0, 0
+		for _, s := range tr.all {
+			switch s.attr(trace.KindKey) {
+			case trace.KindRequest:
+				requests++
+			case trace.KindGoroutine:
+				goroutines++
+			}
+		}
+		for _, e := range sum.Events {
+			if e.Name == trace.EventRequestsCounted {
+				c, _ := strconv.Atoi(attrOf(e.Attributes, trace.RequestsCountKey))
+				counted += c
+				if attrOf(e.Attributes, trace.LatencyP99Key) == "" {
+					t.Errorf("%s has no latency quantiles", e.Name)
+				}
+			}
+		}
+		started, _ := strconv.Atoi(sum.attr(trace.GoroutinesStartedKey))
+		if requests != limit || sum.attr(trace.RequestsUnrecordedKey) != strconv.Itoa(n-limit) || counted != n-limit ||
+			sum.attr(trace.GoroutinesUnrecordedKey) != strconv.Itoa(n-limit) || goroutines != started-(n-limit) {
+			t.Errorf("%d requests: %d request spans, %d goroutine spans of %d started; summary %v, counting %d; want %d spans, %d counted",
+				n, requests, goroutines, started, sum.Attributes, counted, limit, n-limit)
+		}
+		for _, fn := range []string{"server.RunServer", "server.preparedGenericAPIServer.Run", "RunServer: serve"} {
+			tr.step(t, fn) // every step and goroutine other than the requests' is there
+		}
+		if err := checkCascade(tr.cascade(), 2); err != nil {
+			t.Error(err)
+		}
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		size[n] = fi.Size()
+	}
+	if d := size[400] - size[100]; d < -2048 || d > 2048 {
+		t.Errorf("the file has %d bytes after 100 requests and %d after 400; want the same, give or take the digits of the counts", size[100], size[400])
+	}
+}
+
+// serveAndStop runs --serve with args, sends it n requests, and stops it
+// with SIGTERM; it fails t unless the run exits 0.
+func serveAndStop(t *testing.T, n int, args ...string) {
+	t.Helper()
+	insecure, secure := listen(t), listen(t)
+	signals := make(chan os.Signal, 2)
+	var stdout, stderr syncBuffer
+	code := make(chan int, 1)
+	go func() {
+		code <- run(context.Background(), append([]string{"--serve"}, args...),
+			runEnv{stdout: &stdout, stderr: &stderr, signals: signals, insecure: insecure, secure: secure})
+	}()
+	if err := sendRequests("http://"+insecure.Addr().String(), n); err != nil {
+		t.Error(err)
+	}
+	signals <- syscall.SIGTERM
+	if c := <-code; c != 0 {
+		t.Fatalf("exit code %d; want 0. Log:\n%s", c, stderr.String())
+	}
 }

@@ -14,8 +14,9 @@ var endings = map[trace.Ending]string{
 	trace.EndError:  "error: a step failed, and Run returned its error",
 }
 
-// printSummary writes what the run started and ended.
-func printSummary(w io.Writer, st trace.Stats, ending trace.Ending, wall time.Duration, traceFile string) {
+// printSummary writes what the run started and ended, and how many
+// requests were only counted, when some were.
+func printSummary(w io.Writer, st trace.Stats, rc trace.RequestCounts, ending trace.Ending, wall time.Duration, traceFile string) {
 	fmt.Fprintf(w, "\nwalkthrough summary\n")
 	fmt.Fprintf(w, "  ended:      %s\n", endings[ending])
 	fmt.Fprintf(w, "  steps:      %d\n", st.Steps)
@@ -28,6 +29,10 @@ func printSummary(w io.Writer, st trace.Stats, ending trace.Ending, wall time.Du
 	}
 	for _, o := range st.Open {
 		fmt.Fprintf(w, "  still open: %s\n", o)
+	}
+	if rc.Unrecorded > 0 {
+		fmt.Fprintf(w, "  requests:   %d with a span, %d counted by path and status (the trace's summary span has their counts and latencies)\n",
+			rc.Recorded, rc.Unrecorded)
 	}
 	if traceFile != "" {
 		fmt.Fprintf(w, "  trace:      %s (go run ./cmd/traceview %s)\n", traceFile, traceFile)

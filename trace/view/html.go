@@ -78,6 +78,10 @@ type summary struct {
 	Wall      string
 	Counts    []count
 	StillOpen []stillOpen
+	// Counted says how many requests were served without a span, and
+	// Requests how they went, by method, path and status.
+	Counted  string
+	Requests []string
 }
 
 type count struct{ Name, Value string }
@@ -99,6 +103,7 @@ func (t *Trace) summary() summary {
 		{"channels", a[trace.ChansMadeKey] + " made, " + a[trace.ChansClosedKey] + " closed"},
 		{"listeners", a[trace.ListenersOpenedKey] + " opened, " + a[trace.ListenersClosedKey] + " closed"},
 	}
+	s.Counted, s.Requests = t.counted()
 	for _, e := range t.Summary.Events {
 		if e.Name == trace.EventStillOpen {
 			s.StillOpen = append(s.StillOpen, stillOpen{

@@ -473,7 +473,7 @@ func TestHTMLEscapesTraceText(t *testing.T) {
 // The goroutines started for requests are grouped under the goroutine
 // that served the requests; every other lane is in no group.
 func TestHTMLGroupsRequestGoroutines(t *testing.T) {
-	b, err := recordServe(t.TempDir(), 3)
+	b, err := recordServe(t.TempDir(), 3, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,12 @@ func Text(w io.Writer, t *Trace, o Options) error {
 		}
 	}
 	t.stillOpen(bw)
+	if head, groups := t.counted(); head != "" {
+		fmt.Fprintf(bw, "\n%s:\n", printable(head))
+		for _, g := range groups {
+			fmt.Fprintf(bw, "  %s\n", printable(g))
+		}
+	}
 	return bw.Flush()
 }
 

@@ -208,9 +208,10 @@ func TestRenderingEscapesWhatNamesCarry(t *testing.T) {
 // recordServe runs a serving goroutine under a kit that traces requests,
 // and returns the trace file's bytes: n requests for /healthz and one for
 // /version, each served as WithTimeout serves it, in a goroutine of its own.
-func recordServe(dir string, n int) ([]byte, error) {
+// Past limit requests (0: none), the kit only counts them.
+func recordServe(dir string, n, limit int) ([]byte, error) {
 	path := filepath.Join(dir, "serve.json")
-	k, err := trace.Setup(trace.Config{TraceFile: path, Requests: true})
+	k, err := trace.Setup(trace.Config{TraceFile: path, Requests: true, MaxRequestSpans: limit})
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +236,7 @@ func recordServe(dir string, n int) ([]byte, error) {
 }
 
 func TestTextCountsRequestsUnlessAll(t *testing.T) {
-	b, err := recordServe(t.TempDir(), 3)
+	b, err := recordServe(t.TempDir(), 3, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,5 +273,37 @@ func TestTextCountsRequestsUnlessAll(t *testing.T) {
 	}
 	if n := strings.Count(all, "\n[goroutine"); n != 5 {
 		t.Errorf("--all: %d goroutine lanes; want 5:\n%s", n, all)
+	}
+}
+
+func TestTextShowsTheRequestsWithoutASpan(t *testing.T) {
+	b, err := recordServe(t.TempDir(), 3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := view.Read(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := view.Text(&out, tr, view.Options{Requests: true}); err != nil {
+		t.Fatal(err)
+	}
+	text := times.ReplaceAllString(out.String(), "T")
+	for _, want := range []string{
+		"\nrequests without a span: 3, all past the first 1 (the walkthrough's --trace-requests-max); counted by method, path and status, " +
+			"and the 3 goroutines started for them have no span either:\n",
+		"\n  GET /healthz → 200  ×2  p50 T  p90 T  p99 T  max T\n  GET /version → 200  ×1  p50 T",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the text lacks %q:\n%s", want, text)
+		}
+	}
+	var page strings.Builder
+	if err := view.HTML(&page, tr, view.Options{Requests: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page.String(), "<li>GET /healthz → 200  ×2  p50 ") {
+		t.Error("the page does not list the requests without a span")
 	}
 }
