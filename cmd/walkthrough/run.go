@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/kubewalk/kubewalk/chapters/app"
@@ -202,6 +203,7 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 	if werr := kit.Wait(waitCtx); werr != nil {
 		trace.Log(ctx).Error().Int("still running", len(kit.Stats().Open)).
 			Msg("goroutines did not end within " + exitWait.String())
+		noteOpenWatches(ctx, kit)
 	}
 	// The loopback client's connections would end with the process; a
 	// run inside a test's process ends them itself.
@@ -218,4 +220,17 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 		return 0, trace.EndNormal
 	}
 	return 0, trace.EndSignal
+}
+
+// noteOpenWatches says why watches are still open when the process ends:
+// in v1.7 nothing stops a watch at shutdown.
+func noteOpenWatches(ctx context.Context, kit *trace.Kit) {
+	for _, o := range kit.Stats().Open {
+		if strings.HasPrefix(o.Name, "watchChan.run") {
+			trace.Log(ctx).Warn().Str("goroutine", o.Name).
+				Str(trace.LogNoteKey, "as in v1.7: stopCh closes only the listeners, and a watch ends on its client, "+
+					"its timeout or its storage; upstream's process exits and cuts it (modern kube-apiserver drains watches first)").
+				Msg("a watch is still open as the process ends")
+		}
+	}
 }

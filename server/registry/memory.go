@@ -14,10 +14,11 @@ import (
 const DefaultPrefix = "/registry"
 
 // MemoryRESTOptionsGetter keeps every resource on one in-memory Backend
-// (ours: upstream builds RESTOptions from its etcd options). Resources of
-// the core group are stored below Prefix/<resource>, those of named
-// groups below Prefix/<group>/<resource>, as v1.7's kube-apiserver,
-// apiextensions server and aggregator do.
+// (ours: upstream builds RESTOptions from its etcd options). The backend's
+// keys are Prefix, then the resource prefix: <resource> for the core
+// group, <group>/<resource> for named groups, as v1.7's kube-apiserver,
+// apiextensions server and aggregator lay out etcd
+// (/registry/namespaces/<name>).
 type MemoryRESTOptionsGetter struct {
 	Backend *memory.Backend
 	Prefix  string // DefaultPrefix when empty
@@ -30,9 +31,9 @@ func (g MemoryRESTOptionsGetter) GetRESTOptions(resource schema.GroupResource) (
 		prefix = DefaultPrefix
 	}
 	return RESTOptions{
-		ResourcePrefix: path.Join(prefix, resource.Group, resource.Resource),
+		ResourcePrefix: path.Join(resource.Group, resource.Resource),
 		Decorator: func(codec runtime.Codec, resourcePrefix string) (storage.Interface, DestroyFunc) {
-			return memory.New(g.Backend, codec, resourcePrefix), func() {}
+			return memory.New(g.Backend, codec, prefix), func() {}
 		},
 	}, nil
 }

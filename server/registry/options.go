@@ -8,11 +8,12 @@ import (
 
 // RESTOptions says where one resource is stored.
 type RESTOptions struct {
-	// ResourcePrefix is the key prefix of the resource's objects, such as
-	// "/registry/namespaces".
+	// ResourcePrefix is the key prefix of the resource's objects below the
+	// storage's own prefix, such as "namespaces".
 	ResourcePrefix string
 	// Decorator returns the storage of the resource's objects, encoded
-	// with codec below resourcePrefix, and the function that releases it.
+	// with codec, whose keys the Store builds below "/"+resourcePrefix,
+	// and the function that releases it.
 	Decorator StorageDecorator
 }
 

@@ -28,7 +28,8 @@ type store struct {
 }
 
 // New returns the storage of one resource on b: its objects are encoded
-// with codec and kept below prefix ("/registry/namespaces"). Every store
+// with codec, and every key it is given is kept below prefix ("/registry",
+// so that the key /namespaces/demo is /registry/namespaces/demo). Every store
 // on b shares b's revisions, so resourceVersions increase across all of
 // them, as across all of etcd.
 func New(b *Backend, codec runtime.Codec, prefix string) storage.Interface {

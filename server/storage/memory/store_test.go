@@ -31,6 +31,7 @@ func newStore(t *testing.T, history int) (storage.Interface, storage.Interface) 
 		cf.DecoderToVersion(info.Serializer, corev1.SchemeGroupVersion))
 	b := memory.NewBackend(history)
 	return memory.New(b, codec, "/registry/namespaces"), memory.New(b, codec, "/registry/configmaps")
+	// (each store its own prefix here, so the tests' keys stay short)
 }
 
 func namespace(name string, lbls map[string]string) *corev1.Namespace {
