@@ -181,3 +181,37 @@ func TestSetupSignalHandler(t *testing.T) {
 		}
 	})
 }
+
+// TestASecondSignalAlreadyQueuedWinsOverTheEnd gives the signal handler
+// two queued signals and a context that is already done, as when a
+// learner presses Ctrl-C twice just as the run ends: upstream's handler,
+// which has no context, would exit 1 on the second signal, and so must
+// ours, every time. Each try is a child process, since the handler exits.
+func TestASecondSignalAlreadyQueuedWinsOverTheEnd(t *testing.T) {
+	if os.Getenv("KUBEWALK_SECOND_SIGNAL_QUEUED") != "" {
+		k, err := trace.Setup(trace.Config{Log: os.Stderr, NoColor: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(k.Context(context.Background()))
+		c := make(chan os.Signal, 2)
+		c <- os.Interrupt
+		c <- os.Interrupt
+		cancel()
+		kittest.Await(t, server.SetupSignalHandler(ctx, c), "stopCh to close")
+		kittest.WaitKit(t, k) // the handler ended without exiting
+		fmt.Fprintln(os.Stderr, "the second signal was lost")
+		os.Exit(0)
+	}
+	for range 8 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestASecondSignalAlreadyQueuedWinsOverTheEnd$")
+		cmd.Env = append(os.Environ(), "KUBEWALK_SECOND_SIGNAL_QUEUED=1")
+		out, err := cmd.CombinedOutput()
+		if cmd.ProcessState == nil {
+			t.Fatal(err)
+		}
+		if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "Received second signal, exiting with code 1") {
+			t.Fatalf("exit code %d; want 1 from the second signal. Output:\n%s", code, out)
+		}
+	}
+}

@@ -196,7 +196,7 @@ func (r *registry) lookup(key chanKey) chanInfo {
 
 func (k *Kit) chanEvent(ctx context.Context, event string, c chanInfo) {
 	if span := spanOf(ctx); span != nil {
-		addEvent(span, event,
+		k.addEvent(span, event,
 			attribute.String(ChanNameKey, c.name),
 			attribute.String(ChanOwnerKey, c.owner),
 			attribute.Int(ChanIDKey, c.seq))

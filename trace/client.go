@@ -79,7 +79,7 @@ func (t tracingRoundTripper) RoundTrip(req *http.Request) (*http.Response, error
 	propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
 	resp, err := t.rt.RoundTrip(req)
 	if err != nil {
-		span.RecordError(err)
+		span.RecordError(err, oteltrace.WithAttributes(k.eventSeq()))
 		span.SetStatus(codes.Error, err.Error())
 		return nil, err
 	}

@@ -57,6 +57,12 @@
 //		trace.Close(ctx, internalStopCh)
 //	})
 //
+// Every event the kit records — these, log lines, exceptions — carries
+// walkthrough.event.seq ([EventSeqKey]): 1, 2, … across all the spans of
+// one kit, taken at the operation itself. Sorted by it, the events are in
+// the order things happened: a close before the receives it wakes, a
+// listener's close before its serve goroutine's "Stopped listening".
+//
 // # A log line
 //
 // [Log] returns the zerolog logger of the step or goroutine in ctx. Its

@@ -133,10 +133,10 @@ func (k *Kit) goroutineEnded(ctx context.Context, g *goroutine, done chan<- stru
 			_, span = g.startSpan(k)
 		}
 		msg := fmt.Sprint(r)
-		span.AddEvent("exception", oteltrace.WithAttributes(
+		k.addEvent(span, "exception",
 			semconv.ExceptionType(fmt.Sprintf("%T", r)),
 			semconv.ExceptionMessage(msg),
-			semconv.ExceptionStacktrace(string(debug.Stack()))))
+			semconv.ExceptionStacktrace(string(debug.Stack())))
 		span.SetStatus(codes.Error, msg)
 	}
 	span.End()

@@ -39,6 +39,11 @@ const (
 	EventListenerOpen  = "listener.open"
 	EventListenerClose = "listener.close"
 
+	// EventSeqKey is on every event the kit records (channel and listener
+	// events, log lines, exceptions, still.open): 1, 2, … in the order the
+	// operations happened, across all the spans of one kit.
+	EventSeqKey = "walkthrough.event.seq"
+
 	// Log lines recorded on a span carry these besides the line's own fields.
 	LogLevelKey = "log.level"
 
@@ -63,6 +68,7 @@ const (
 	StillOpenKindKey     = "open.kind"  // goroutine, chan or listener
 	StillOpenNameKey     = "open.name"
 	StillOpenDetailKey   = "open.detail"
+	StillOpenSpanIDKey   = "open.span_id" // on a step still running: its span, absent from the trace
 
 	// Requests served without a span (Config.MaxRequestSpans): on the
 	// summary span, how many had one and how many did not, and an event

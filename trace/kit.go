@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -86,6 +87,8 @@ type Kit struct {
 	logger   zerolog.Logger
 	out      io.Writer // where logger writes; span echoes wrap it
 	pause    func(up Upstream, ended bool)
+
+	events atomic.Int64 // the last event sequence number handed out
 
 	mu       sync.Mutex
 	reg      registry

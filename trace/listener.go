@@ -42,7 +42,7 @@ func (k *Kit) listenerEvent(ctx context.Context, event string, addr net.Addr) {
 	if span := spanOf(ctx); span != nil {
 		host, port, _ := net.SplitHostPort(addr.String())
 		p, _ := strconv.Atoi(port)
-		addEvent(span, event,
+		k.addEvent(span, event,
 			semconv.NetworkTransportKey.String(addr.Network()),
 			semconv.NetworkLocalAddress(host),
 			semconv.NetworkLocalPort(p))

@@ -59,13 +59,14 @@ func (k *Kit) echoTo(l zerolog.Logger, span oteltrace.Span) zerolog.Logger {
 	if !span.IsRecording() {
 		return l.Output(k.out)
 	}
-	return l.Output(spanWriter{span: span, next: k.out})
+	return l.Output(spanWriter{kit: k, span: span, next: k.out})
 }
 
 // spanWriter records each JSON log line it is given as an event on span,
 // named by the line's message, with the line's other fields as attributes,
 // and then passes the line on unchanged.
 type spanWriter struct {
+	kit  *Kit
 	span oteltrace.Span
 	next io.Writer
 }
@@ -76,7 +77,7 @@ func (w spanWriter) Write(p []byte) (int, error) {
 	d.UseNumber()
 	if d.Decode(&fields) == nil {
 		msg, _ := fields[zerolog.MessageFieldName].(string)
-		w.span.AddEvent(msg, oteltrace.WithAttributes(logAttrs(fields)...))
+		w.span.AddEvent(msg, oteltrace.WithAttributes(append(logAttrs(fields), w.kit.eventSeq())...))
 	}
 	return w.next.Write(p)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"sort"
+
+	oteltrace "go.opentelemetry.io/otel/trace"
 )
 
 // Stats counts what a run's steps announced through the kit.
@@ -41,9 +43,21 @@ type registry struct {
 	waited    int // live goroutines Wait waits for: all but the never-stopped
 	chans     map[chanKey]*chanInfo
 	listeners map[net.Listener]listenerInfo
+	// steps are the step spans that have started and not ended, by span:
+	// the summary lists them, so that a trace cut short by a crash says
+	// which spans it lacks.
+	steps map[oteltrace.SpanID]openStep
 	// idle is closed while no goroutine Wait waits for runs, so Wait can
 	// block on it.
 	idle chan struct{}
+}
+
+// openStep is a step span that has not ended: its span, its function,
+// and the count of steps when it started, which orders them.
+type openStep struct {
+	id       oteltrace.SpanID
+	function string
+	n        int
 }
 
 type goroutineInfo struct {
@@ -74,6 +88,7 @@ func newRegistry() registry {
 		live:      map[int]*goroutineInfo{},
 		chans:     map[chanKey]*chanInfo{},
 		listeners: map[net.Listener]listenerInfo{},
+		steps:     map[oteltrace.SpanID]openStep{},
 		idle:      idle,
 	}
 }

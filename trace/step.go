@@ -66,15 +66,20 @@ func Step(ctx context.Context, up Upstream) (_ context.Context, end func(errp *e
 		return ctx, func(*error) {}
 	}
 	k := s.kit
-	k.mu.Lock()
-	k.reg.stats.Steps++
-	k.mu.Unlock()
 	if !k.Tracing() {
+		k.mu.Lock()
+		k.reg.stats.Steps++
+		k.mu.Unlock()
 		ctx, end := stepUntraced(ctx, s, up)
 		return k.started(ctx, up, end)
 	}
 
 	ctx, span := k.tracer.Start(ctx, up.Function)
+	id := span.SpanContext().SpanID()
+	k.mu.Lock()
+	k.reg.stats.Steps++
+	k.reg.steps[id] = openStep{id, up.Function, k.reg.stats.Steps}
+	k.mu.Unlock()
 	if span.IsRecording() {
 		span.SetAttributes(attribute.String(KindKey, KindStep))
 		span.SetAttributes(upstreamAttrs(up)...)
@@ -89,10 +94,13 @@ func Step(ctx context.Context, up Upstream) (_ context.Context, end func(errp *e
 	ctx = k.echoTo(l, span).WithContext(ctx)
 	return k.started(ctx, up, func(errp *error) {
 		if errp != nil && *errp != nil {
-			span.RecordError(*errp)
+			span.RecordError(*errp, oteltrace.WithAttributes(k.eventSeq()))
 			span.SetStatus(codes.Error, (*errp).Error())
 		}
 		span.End()
+		k.mu.Lock()
+		delete(k.reg.steps, id) // after End: a summary may list it twice, never lose it
+		k.mu.Unlock()
 	})
 }
 

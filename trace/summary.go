@@ -2,6 +2,7 @@ package trace
 
 import (
 	"context"
+	"sort"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -10,7 +11,9 @@ import (
 )
 
 // writeSummary records the run's last span: a root span named
-// walkthrough.summary with the counts and what was still open.
+// walkthrough.summary with the counts and what was still open: the steps
+// still running (after a crash), then the goroutines, channels and
+// listeners of [Kit.Stats].
 func (k *Kit) writeSummary(ending Ending) {
 	st := k.Stats()
 	_, span := k.tracer.Start(context.Background(), SummarySpanName, oteltrace.WithNewRoot())
@@ -28,11 +31,18 @@ func (k *Kit) writeSummary(ending Ending) {
 		attribute.Int(ChansClosedKey, st.ChansClosed),
 		attribute.Int(ListenersOpenedKey, st.ListenersOpened),
 		attribute.Int(ListenersClosedKey, st.ListenersClosed))
+	for _, o := range k.openSteps() {
+		k.addEvent(span, EventStillOpen,
+			attribute.String(StillOpenKindKey, "step"),
+			attribute.String(StillOpenNameKey, o.function),
+			attribute.String(StillOpenDetailKey, "still running: its span is not in the trace"),
+			attribute.String(StillOpenSpanIDKey, o.id.String()))
+	}
 	for _, o := range st.Open {
-		span.AddEvent(EventStillOpen, oteltrace.WithAttributes(
+		k.addEvent(span, EventStillOpen,
 			attribute.String(StillOpenKindKey, o.Kind),
 			attribute.String(StillOpenNameKey, o.Name),
-			attribute.String(StillOpenDetailKey, o.Detail)))
+			attribute.String(StillOpenDetailKey, o.Detail))
 	}
 	k.summariseRequests(span)
 	span.End()
@@ -49,7 +59,7 @@ func (k *Kit) summariseRequests(span oteltrace.Span) {
 		attribute.Int(GoroutinesUnrecordedKey, rc.Goroutines))
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	for _, g := range rc.Groups {
-		span.AddEvent(EventRequestsCounted, oteltrace.WithAttributes(
+		k.addEvent(span, EventRequestsCounted,
 			semconv.HTTPRequestMethodKey.String(g.Method),
 			semconv.URLPath(g.Path),
 			semconv.HTTPResponseStatusCode(g.Status),
@@ -57,6 +67,19 @@ func (k *Kit) summariseRequests(span oteltrace.Span) {
 			attribute.Float64(LatencyP50Key, ms(g.P50)),
 			attribute.Float64(LatencyP90Key, ms(g.P90)),
 			attribute.Float64(LatencyP99Key, ms(g.P99)),
-			attribute.Float64(LatencyMaxKey, ms(g.Max))))
+			attribute.Float64(LatencyMaxKey, ms(g.Max)))
 	}
+}
+
+// openSteps returns the step spans that have not ended, in the order
+// they started.
+func (k *Kit) openSteps() []openStep {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	steps := make([]openStep, 0, len(k.reg.steps))
+	for _, s := range k.reg.steps {
+		steps = append(steps, s)
+	}
+	sort.Slice(steps, func(i, j int) bool { return steps[i].n < steps[j].n })
+	return steps
 }

@@ -26,7 +26,9 @@ func experiment(t *testing.T, input string, terminal bool, args ...string) (int,
 	})
 	ending := ""
 	if _, err := os.Stat(path); err == nil {
-		ending = readTrace(t, path).summary(t).attr(trace.EndingKey)
+		tr := kittest.ReadFile(t, path)
+		ending = tr.Summary(t).Attr(trace.EndingKey)
+		checkComplete(t, tr, trace.Ending(ending))
 	}
 	return code, stdout.String() + stderr.String(), ending
 }

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/kittest"
 )
 
 // TestAFaultOnTheInsecurePortNeedsIt: with the insecure port off,
@@ -29,7 +32,52 @@ func TestAFaultOnTheInsecurePortNeedsIt(t *testing.T) {
 	}
 }
 
-// lastLine returns the last line of s, with its newline.
-func lastLine(s string) string {
-	return s[strings.LastIndex(strings.TrimSuffix(s, "\n"), "\n")+1:]
+// TestFaults runs each fault that ends the run cleanly and checks what it
+// shows, in the exit code, the last line of stderr and the trace.
+func TestFaults(t *testing.T) {
+	tests := []struct {
+		fault    string
+		code     int
+		lastLine string
+		ending   trace.Ending
+		check    func(t *testing.T, tr *kittest.Trace, log string)
+	}{
+		{"apiextensions", 1, "--break=apiextensions: the apiextensions server could not be built", trace.EndError,
+			func(t *testing.T, tr *kittest.Trace, log string) {
+				if s := tr.Span(t, "app.createAPIExtensionsServer"); s.Attr(trace.KindKey) != trace.KindStep || len(tr.Named("server.RunServer")) != 0 {
+					t.Error("a server started although the chain could not be built")
+				}
+			}},
+		// The fault holds the port, so listening fails as upstream's does.
+		{"insecure-bind", 1, "bind: address already in use", trace.EndError,
+			func(t *testing.T, tr *kittest.Trace, log string) {
+				sum := tr.Summary(t)
+				if sum.Attr(trace.ChansMadeKey) != "2" || sum.Attr(trace.ChansClosedKey) != "2" || sum.Attr(trace.ListenersOpenedKey) != "0" {
+					t.Errorf("summary %v; want stopCh and internalStopCh made and closed, nothing listening", sum.Attrs)
+				}
+			}},
+		{"slow-request", 0, "", trace.EndNormal,
+			func(t *testing.T, tr *kittest.Trace, log string) {
+				stopped := strings.LastIndex(log, "Stopped listening on")
+				answered := strings.Index(log, "/debug/walkthrough/slow → 200")
+				if stopped < 0 || answered < stopped {
+					t.Errorf("the slow request was not answered after the listeners closed:\n%s", log)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fault, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "trace.json")
+			var stdout, stderr syncBuffer
+			code := run(context.Background(), []string{"--break=" + tt.fault, "--trace-file", path},
+				runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), insecure: listen(t), secure: listen(t)})
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			if code != tt.code || (tt.lastLine != "" && !strings.HasSuffix(lines[len(lines)-1], tt.lastLine)) {
+				t.Fatalf("exit %d, last line %q; want %d and %q", code, lines[len(lines)-1], tt.code, tt.lastLine)
+			}
+			tr := kittest.ReadFile(t, path)
+			checkComplete(t, tr, tt.ending)
+			tt.check(t, tr, stderr.String())
+		})
+	}
 }

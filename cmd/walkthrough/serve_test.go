@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/kittest"
 	"github.com/kubewalk/kubewalk/trace/view"
 )
 
@@ -55,9 +56,10 @@ func TestServeTraceOfManyRequests(t *testing.T) {
 		t.Error(err)
 	}
 	signals <- syscall.SIGTERM
-	if c := <-code; c != 0 {
+	if c := kittest.Await(t, code, "the run to end"); c != 0 {
 		t.Fatalf("exit code %d; want 0. Log:\n%s", c, stderr.String())
 	}
+	checkComplete(t, kittest.ReadFile(t, path), trace.EndSignal)
 
 	f, err := os.Open(path)
 	if err != nil {
@@ -142,11 +144,12 @@ func TestServeBoundsRequestSpans(t *testing.T) {
 	for _, n := range []int{100, 400} {
 		path := filepath.Join(t.TempDir(), "trace.json")
 		serveAndStop(t, n, "--trace-requests-max="+strconv.Itoa(limit), "--trace-file", path)
-		tr := readTrace(t, path)
-		sum := tr.summary(t)
+		tr := kittest.ReadFile(t, path)
+		checkComplete(t, tr, trace.EndSignal)
+		sum := tr.Summary(t)
 		requests, goroutines, counted := 0, 0, 0
-		for _, s := range tr.all {
-			switch s.attr(trace.KindKey) {
+		for _, s := range tr.Spans {
+			switch s.Attr(trace.KindKey) {
 			case trace.KindRequest:
 				requests++
 			case trace.KindGoroutine:
@@ -155,23 +158,23 @@ func TestServeBoundsRequestSpans(t *testing.T) {
 		}
 		for _, e := range sum.Events {
 			if e.Name == trace.EventRequestsCounted {
-				c, _ := strconv.Atoi(attrOf(e.Attributes, trace.RequestsCountKey))
+				c, _ := strconv.Atoi(e.Attrs[trace.RequestsCountKey])
 				counted += c
-				if attrOf(e.Attributes, trace.LatencyP99Key) == "" {
+				if e.Attrs[trace.LatencyP99Key] == "" {
 					t.Errorf("%s has no latency quantiles", e.Name)
 				}
 			}
 		}
-		started, _ := strconv.Atoi(sum.attr(trace.GoroutinesStartedKey))
-		if requests != limit || sum.attr(trace.RequestsUnrecordedKey) != strconv.Itoa(n-limit) || counted != n-limit ||
-			sum.attr(trace.GoroutinesUnrecordedKey) != strconv.Itoa(n-limit) || goroutines != started-(n-limit) {
+		started, _ := strconv.Atoi(sum.Attr(trace.GoroutinesStartedKey))
+		if requests != limit || sum.Attr(trace.RequestsUnrecordedKey) != strconv.Itoa(n-limit) || counted != n-limit ||
+			sum.Attr(trace.GoroutinesUnrecordedKey) != strconv.Itoa(n-limit) || goroutines != started-(n-limit) {
 			t.Errorf("%d requests: %d request spans, %d goroutine spans of %d started; summary %v, counting %d; want %d spans, %d counted",
-				n, requests, goroutines, started, sum.Attributes, counted, limit, n-limit)
+				n, requests, goroutines, started, sum.Attrs, counted, limit, n-limit)
 		}
 		for _, fn := range []string{"server.RunServer", "server.preparedGenericAPIServer.Run", "RunServer: serve"} {
-			tr.step(t, fn) // every step and goroutine other than the requests' is there
+			tr.Span(t, fn) // every step and goroutine other than the requests' is there
 		}
-		if err := checkCascade(tr.cascade(), 2); err != nil {
+		if err := checkCascade(tr, 2); err != nil {
 			t.Error(err)
 		}
 		fi, err := os.Stat(path)
@@ -201,7 +204,7 @@ func serveAndStop(t *testing.T, n int, args ...string) {
 		t.Error(err)
 	}
 	signals <- syscall.SIGTERM
-	if c := <-code; c != 0 {
+	if c := kittest.Await(t, code, "the run to end"); c != 0 {
 		t.Fatalf("exit code %d; want 0. Log:\n%s", c, stderr.String())
 	}
 }

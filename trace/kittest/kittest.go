@@ -5,11 +5,8 @@ package kittest
 import (
 	"bytes"
 	"context"
-	"sort"
-	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/kubewalk/kubewalk/trace"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -91,50 +88,12 @@ func Attr(s tracetest.SpanStub, key string) string {
 	return ""
 }
 
-// Event is one span event, flattened for assertions.
-type Event struct {
-	Time  time.Time
-	Name  string
-	Span  string            // the name of the span it was recorded on
-	Attrs map[string]string // attribute values in their string form
-}
+// Events returns every event of every ended span, in the order the kit
+// recorded them: [Trace.Events] of [Recorder.Trace].
+func (r *Recorder) Events() []Event { return r.Trace().Events() }
 
-func (e Event) String() string {
-	if n := e.Attrs[trace.ChanNameKey]; n != "" {
-		return e.Name + " " + n
-	}
-	return e.Name
-}
-
-// Events returns every event of every ended span, oldest first, keeping
-// the recording order of events with equal times.
-func (r *Recorder) Events() []Event {
-	var evs []Event
-	for _, s := range r.Spans() {
-		for _, e := range s.Events {
-			attrs := map[string]string{}
-			for _, a := range e.Attributes {
-				attrs[string(a.Key)] = a.Value.String()
-			}
-			evs = append(evs, Event{Time: e.Time, Name: e.Name, Span: s.Name, Attrs: attrs})
-		}
-	}
-	sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time.Before(evs[j].Time) })
-	return evs
-}
-
-// Lane returns the events of the ended spans named span, oldest first,
-// one per line as Event.String writes them: what one goroutine or step
-// did, in an order that does not depend on other goroutines.
-func (r *Recorder) Lane(span string) string {
-	var b strings.Builder
-	for _, e := range r.Events() {
-		if e.Span == span {
-			b.WriteString(e.String() + "\n")
-		}
-	}
-	return b.String()
-}
+// Lane returns what the ended spans named span recorded: [Trace.Lane].
+func (r *Recorder) Lane(span string) string { return r.Trace().Lane(span) }
 
 // Logs returns the log written so far.
 func (r *Recorder) Logs() string { return r.logs.String() }

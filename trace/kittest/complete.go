@@ -1,0 +1,103 @@
+package kittest
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/kubewalk/kubewalk/trace"
+)
+
+// CheckComplete checks that t is the whole trace of a run that ended with
+// ending, and returns every problem it finds, joined:
+//
+//   - the summary span is the last span, and the only one, and says
+//     ending;
+//   - every span's parent is in the trace, or is a step the summary lists
+//     as still running (a crash leaves those unended);
+//   - the goroutines, channels, listeners and steps balance: each one
+//     started has ended, or the summary lists it as still open, and each
+//     goroutine or step that ended has its span in the trace (but the
+//     request goroutines the summary counts as having none).
+//
+// Only the endings that end the process from inside a goroutine — a
+// panic, a second signal, a fatal log line — may leave anything open;
+// after the others, nothing may be.
+func (t *Trace) CheckComplete(ending trace.Ending) error {
+	var errs []error
+	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if len(t.Spans) == 0 {
+		return errors.New("the trace has no spans")
+	}
+	sum := t.Spans[len(t.Spans)-1]
+	if sum.Name != trace.SummarySpanName {
+		return fmt.Errorf("the last span is %q; want %s", sum.Name, trace.SummarySpanName)
+	}
+	if n := len(t.Named(trace.SummarySpanName)); n != 1 {
+		fail("%d summary spans; want 1", n)
+	}
+	if got := sum.Attr(trace.EndingKey); got != string(ending) {
+		fail("ending %q; want %q", got, ending)
+	}
+
+	open := map[string]int{}
+	openSteps := map[string]bool{}
+	for _, e := range sum.Events {
+		if e.Name != trace.EventStillOpen {
+			continue
+		}
+		open[e.Attrs[trace.StillOpenKindKey]]++
+		if id := e.Attrs[trace.StillOpenSpanIDKey]; id != "" {
+			openSteps[id] = true
+		}
+	}
+	switch ending {
+	case trace.EndPanic, trace.EndSecondSignal, trace.EndFatal:
+	default:
+		if len(open) > 0 {
+			fail("still open after a %q ending: %v; want nothing", ending, open)
+		}
+	}
+
+	ids := map[string]bool{}
+	spans := map[string]int{}
+	for _, s := range t.Spans {
+		ids[s.ID] = true
+		spans[s.Attr(trace.KindKey)]++
+	}
+	for _, s := range t.Spans {
+		if s.Parent != "" && !ids[s.Parent] && !openSteps[s.Parent] {
+			fail("span %s (%s) has a parent, %s, that is neither in the trace nor a step still running", s.Name, s.ID, s.Parent)
+		}
+	}
+
+	count := func(key string) int {
+		n, err := strconv.Atoi(sum.Attr(key))
+		if err != nil {
+			fail("summary %s = %q: %v", key, sum.Attr(key), err)
+		}
+		return n
+	}
+	balance := func(what, startedKey, endedKey, kind string) {
+		started, ended := count(startedKey), count(endedKey)
+		if started != ended+open[kind] {
+			fail("%s: %d started, %d ended, %d still open; want them to balance", what, started, ended, open[kind])
+		}
+	}
+	balance("goroutines", trace.GoroutinesStartedKey, trace.GoroutinesEndedKey, "goroutine")
+	balance("channels", trace.ChansMadeKey, trace.ChansClosedKey, "chan")
+	balance("listeners", trace.ListenersOpenedKey, trace.ListenersClosedKey, "listener")
+	// Request goroutines past the kit's span limit end without a span:
+	// the summary counts them.
+	unrecorded := 0
+	if sum.Attr(trace.GoroutinesUnrecordedKey) != "" {
+		unrecorded = count(trace.GoroutinesUnrecordedKey)
+	}
+	if ended := count(trace.GoroutinesEndedKey); spans[trace.KindGoroutine]+unrecorded != ended {
+		fail("%d goroutine spans and %d goroutines without one for %d goroutines ended", spans[trace.KindGoroutine], unrecorded, ended)
+	}
+	if steps := count(trace.StepsKey); spans[trace.KindStep]+open["step"] != steps {
+		fail("%d step spans and %d steps still running for %d steps", spans[trace.KindStep], open["step"], steps)
+	}
+	return errors.Join(errs...)
+}
