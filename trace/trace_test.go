@@ -462,7 +462,7 @@ func TestRequestsPastTheLimitAreCounted(t *testing.T) {
 		if e.Name == trace.EventRequestsCounted {
 			a := map[string]string{}
 			for _, kv := range e.Attributes {
-				a[string(kv.Key)] = kv.Value.Emit()
+				a[string(kv.Key)] = kv.Value.String()
 			}
 			groups = append(groups, a["url.path"]+" "+a["http.response.status_code"]+" ×"+a[trace.RequestsCountKey])
 		}
