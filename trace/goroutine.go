@@ -46,41 +46,53 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context), opts ...
 		}()
 		return done
 	}
-	var o goOptions
+	// One allocation holds what the goroutine needs: a go statement on
+	// a closure would allocate each captured variable on its own, and a
+	// request's WithTimeout goroutine is started through here.
+	g := &goroutine{ctx: ctx, name: name, fn: fn, scope: s, done: done, span: noSpan}
 	for _, opt := range opts {
-		opt(&o)
+		opt(&g.opts)
 	}
 	k.mu.Lock()
-	seq := k.reg.goroutineStarted(name, s.step, o.neverStopped, o.stop)
+	g.seq = k.reg.goroutineStarted(name, s.step, g.opts.neverStopped, g.opts.stop)
 	k.mu.Unlock()
-
-	go func() {
-		g := goroutine{ctx: ctx, name: name, seq: seq, opts: o, span: noop.Span{}} // with tracing off, ending a no-op span does nothing
-		if k.Tracing() {
-			if s.unrecorded {
-				g.start = time.Now() // for the span of a panic
-				k.book.goroutine()
-			} else {
-				ctx, g.span = g.startSpan(k)
-			}
-		}
-		s.goroutine = seq
-		ctx = withScope(ctx, s)
-		if logs(ctx, zerolog.NoLevel) { // the logger writes lines at all
-			l := zerolog.Ctx(ctx).With().Str(LogGoroutine, name).Logger()
-			ctx = k.echoTo(l, g.span).WithContext(ctx)
-		}
-		defer k.goroutineEnded(ctx, &g, done)
-		k.narrate(ctx, msgGoroutineStarted, func(*zerolog.Event) {})
-		fn(ctx)
-	}()
+	go k.run(g)
 	return done
 }
 
-// goroutine is one goroutine of [Go], as its span needs it.
+// noSpan is the span of a goroutine whose span is not recorded: ending it
+// does nothing. It is made once, not per goroutine.
+var noSpan oteltrace.Span = noop.Span{}
+
+// run is the body of a goroutine of [Go].
+func (k *Kit) run(g *goroutine) {
+	ctx, s := g.ctx, g.scope
+	if k.Tracing() {
+		if s.unrecorded {
+			g.start = time.Now() // for the span of a panic
+			k.book.goroutine()
+		} else {
+			ctx, g.span = g.startSpan(k)
+		}
+	}
+	s.goroutine = g.seq
+	ctx = withScope(ctx, s)
+	if logs(ctx, zerolog.NoLevel) { // the logger writes lines at all
+		l := zerolog.Ctx(ctx).With().Str(LogGoroutine, g.name).Logger()
+		ctx = k.echoTo(l, g.span).WithContext(ctx)
+	}
+	defer k.goroutineEnded(ctx, g, g.done)
+	k.narrate(ctx, msgGoroutineStarted, func(*zerolog.Event) {})
+	g.fn(ctx)
+}
+
+// goroutine is one goroutine of [Go].
 type goroutine struct {
 	ctx   context.Context // Go's ctx: the span's parent
 	name  string
+	fn    func(context.Context)
+	scope scope // of Go's caller
+	done  chan struct{}
 	seq   int
 	opts  goOptions
 	span  oteltrace.Span

@@ -169,7 +169,7 @@ func (k *Kit) processor(cfg Config) (sdktrace.TracerProviderOption, error) {
 
 // Context returns a copy of ctx that carries k and its logger.
 func (k *Kit) Context(ctx context.Context) context.Context {
-	ctx = context.WithValue(ctx, scopeKey{}, scope{kit: k})
+	ctx = withScope(ctx, scope{kit: k})
 	return k.logger.WithContext(ctx)
 }
 
@@ -228,12 +228,29 @@ type scope struct {
 type scopeKey struct{}
 
 func scopeOf(ctx context.Context) scope {
-	s, _ := ctx.Value(scopeKey{}).(scope)
-	return s
+	if p, _ := ctx.Value(scopeKey{}).(*scope); p != nil {
+		return *p
+	}
+	return scope{}
 }
 
 func withScope(ctx context.Context, s scope) context.Context {
-	return context.WithValue(ctx, scopeKey{}, s)
+	return &scopeCtx{ctx, s}
+}
+
+// scopeCtx carries a scope: one allocation, where context.WithValue would
+// take two (the context and the boxed scope). Steps and goroutines make
+// one each.
+type scopeCtx struct {
+	context.Context
+	s scope
+}
+
+func (c *scopeCtx) Value(key any) any {
+	if key == (scopeKey{}) {
+		return &c.s
+	}
+	return c.Context.Value(key)
 }
 
 // Exit shuts down the kit in ctx with ending, so the trace file is
