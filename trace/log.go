@@ -35,7 +35,7 @@ func (k *Kit) setupLog(cfg Config) error {
 		// allocations (the console writer parses each line again). Only
 		// span events still need them; without a trace, nothing does.
 		out = io.Discard
-		if cfg.Exporter == nil && cfg.TraceFile == "" {
+		if cfg.Exporter == nil && cfg.TraceFile == "" && cfg.TraceWriter == nil {
 			cfg.LogLevel = zerolog.Disabled
 		}
 	} else {

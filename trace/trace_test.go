@@ -477,3 +477,22 @@ func TestRequestsPastTheLimitAreCounted(t *testing.T) {
 type keeping struct{ *tracetest.InMemoryExporter }
 
 func (keeping) Shutdown(context.Context) error { return nil }
+
+// A kit writing its trace to Config.TraceWriter records log lines as
+// span events, as one writing to a file does.
+func TestTraceWriterGetsTheLogLines(t *testing.T) {
+	var b strings.Builder
+	k, err := trace.Setup(trace.Config{TraceWriter: &b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, end := trace.Step(k.Context(context.Background()), upRunServer)
+	trace.Log(ctx).Info().Msg("Serving securely")
+	end(nil)
+	if err := k.Shutdown(context.Background(), trace.EndNormal); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"Events":[{"Name":"Serving securely"`) {
+		t.Errorf("the trace lacks the log line as an event:\n%s", b.String())
+	}
+}
