@@ -197,3 +197,45 @@ func traceOf(events []kittest.Event) *kittest.Trace {
 	}
 	return tr
 }
+
+// checkWatchOutlivesCascade checks the tour's watch against v1.7: its
+// result channel is made once, before stopCh closes, and closed once,
+// after every listener closed and every serve goroutine logged "Stopped
+// listening", and after the tour hung up: stopCh does not end a watch,
+// its client going away does.
+func checkWatchOutlivesCascade(tr *kittest.Trace) error {
+	var makes, closes, stops, listenerCloses, stopped, hangUps []kittest.Event
+	for _, e := range tr.Events() {
+		switch {
+		case e.Name == trace.EventChanMake && e.Attrs[trace.ChanNameKey] == "resultChan":
+			makes = append(makes, e)
+		case e.Name == trace.EventChanClose && e.Attrs[trace.ChanNameKey] == "resultChan":
+			closes = append(closes, e)
+		case e.Name == trace.EventChanClose && e.Attrs[trace.ChanNameKey] == "stopCh":
+			stops = append(stops, e)
+		case e.Name == trace.EventListenerClose:
+			listenerCloses = append(listenerCloses, e)
+		case strings.HasPrefix(e.Name, "Stopped listening on "):
+			stopped = append(stopped, e)
+		case strings.HasPrefix(e.Name, "tour: Run has returned and the watch is still open"):
+			hangUps = append(hangUps, e)
+		}
+	}
+	if len(makes) != 1 || len(closes) != 1 || len(stops) != 1 || len(hangUps) != 1 {
+		return fmt.Errorf("watch: %d makes and %d closes of resultChan, %d closes of stopCh, %d hang-ups; want one each",
+			len(makes), len(closes), len(stops), len(hangUps))
+	}
+	if makes[0].Attrs[trace.ChanIDKey] != closes[0].Attrs[trace.ChanIDKey] {
+		return errors.New("watch: the resultChan closed is not the one made")
+	}
+	if makes[0].Seq >= stops[0].Seq {
+		return errors.New("watch: opened after stopCh closed; want it open before the cascade")
+	}
+	for _, e := range append(append(listenerCloses, stopped...), hangUps...) {
+		if e.Seq >= closes[0].Seq {
+			return fmt.Errorf("watch: resultChan closed (seq %d) before %s (seq %d); want the watch to outlive the cascade",
+				closes[0].Seq, e, e.Seq)
+		}
+	}
+	return nil
+}

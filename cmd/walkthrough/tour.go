@@ -118,6 +118,7 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded 
 			tourGet(ctx, c, base+r.path, note)
 		}
 		c.CloseIdleConnections()
+		w := watchNamespaces(ctx, insecure)
 		var slow <-chan struct{}
 		if s.Break == options.BreakSlowRequest {
 			slow = startSlowRequest(ctx, c, cmp.Or(insecure, secure))
@@ -130,6 +131,7 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded 
 		if slow != nil {
 			<-slow // a plain receive: the tour's own join, not a channel of the story
 		}
+		w.close(ctx)
 	})
 	return t
 }

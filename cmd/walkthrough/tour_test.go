@@ -40,7 +40,10 @@ func TestTourRunsEveryStepAndShutsDownInOrder(t *testing.T) {
 	if err := checkCascade(tr, 2); err != nil {
 		t.Error(err)
 	}
-	for _, line := range []string{"servedBy=kube-aggregator", "servedBy=apiextensions-apiserver", "servedBy=kube-apiserver", "→ 404",
+	if err := checkWatchOutlivesCascade(tr); err != nil {
+		t.Error(err)
+	}
+	for _, line := range []string{"watch event ADDED walkthrough", "watch event DELETED walkthrough", "servedBy=kube-aggregator", "servedBy=apiextensions-apiserver", "servedBy=kube-apiserver", "→ 404",
 		"AnonymousAuth is not allowed with the AllowAll authorizer", "/api/v1/namespaces → 401"} {
 		if !strings.Contains(out.stderr, line) {
 			t.Errorf("tour log lacks %q", line)

@@ -39,6 +39,7 @@ func TestBookTranscripts(t *testing.T) {
 	for chapter, steps := range chapterSteps {
 		got[chapter+".txt"] = mainGoroutineLines(normalize(out.stderr), steps)
 	}
+	got["watch.txt"] = tourWatchLines(normalize(out.stderr))
 	code, paused, ending := experiment(t, "\n", false, "--until", "nonblockingrun")
 	if code != 0 || ending != string(trace.EndNormal) {
 		t.Fatalf("--until nonblockingrun: exit %d, ending %q; want 0 and a normal ending:\n%s", code, ending, paused)
@@ -131,6 +132,21 @@ func mainGoroutineLines(log string, steps []string) string {
 			if lane == "main" && slices.Contains(steps, step) {
 				b.WriteString(line)
 			}
+		}
+	}
+	return b.String()
+}
+
+// tourWatchLines returns the tour's lines about its watch, in the order
+// the tour logged them (one goroutine: the order does not depend on the
+// scheduler).
+func tourWatchLines(log string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(log, "\n") {
+		l := strings.TrimSpace(line)
+		if strings.Contains(l, "?watch=1") || strings.HasPrefix(l, "watch event ") ||
+			strings.HasPrefix(l, "POST ") || strings.HasPrefix(l, "DELETE ") || strings.HasPrefix(l, "tour: Run has returned") {
+			b.WriteString(l + "\n")
 		}
 	}
 	return b.String()

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/kubewalk/kubewalk/trace"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	oteltrace "go.opentelemetry.io/otel/trace"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -69,10 +71,9 @@ func (s *requestScope) watchResource(w http.ResponseWriter, r *http.Request, ri 
 		timeout = time.Duration(float64(s.minRequestTimeout) * (rand.Float64() + 1.0))
 	}
 	// --8<-- [end:timeout]
-	trace.Log(r.Context()).Info().Str("rv", opts.ResourceVersion).Stringer("timeout", timeout).
-		Msgf("Starting watch for %s, rv=%s labels=%v fields=%v timeout=%s",
-			r.URL.Path, opts.ResourceVersion, opts.LabelSelector, opts.FieldSelector, timeout)
-	watcher, err := s.store.Watch(r.Context(), opts)
+	trace.Log(r.Context()).Info().Msgf("Starting watch for %s, rv=%s labels=%v fields=%v timeout=%s",
+		r.URL.Path, opts.ResourceVersion, opts.LabelSelector, opts.FieldSelector, timeout)
+	watcher, err := s.store.Watch(outsideRequestSpan(r.Context()), opts)
 	if err != nil {
 		WriteStatus(w, r, err)
 		return
@@ -84,7 +85,7 @@ func (s *requestScope) watchResource(w http.ResponseWriter, r *http.Request, ri 
 // stops watcher and logs why it ended. It is upstream's WatchServer.ServeHTTP.
 func (s *requestScope) serveWatch(w http.ResponseWriter, r *http.Request, watcher watch.Interface,
 	info runtime.SerializerInfo, timeout time.Duration) {
-	defer watcher.Stop()
+	defer stopAndDrain(watcher)
 	flusher, ok := w.(http.Flusher)
 	if !ok {
 		WriteStatus(w, r, apierrors.NewInternalError(fmt.Errorf("unable to start watch - can't get http.Flusher: %T", w)))
@@ -151,6 +152,34 @@ func encodeEvent(e streaming.Encoder, embedded runtime.Encoder, buf *bytes.Buffe
 		return fmt.Errorf("unable to encode watch object: %w", err)
 	}
 	return nil
+}
+
+// outsideRequestSpan returns ctx with the request's span, if it has one,
+// replaced by its parent: the goroutine that serves the connection. A
+// watch's goroutine started from it is that goroutine's child, as the
+// request is, rather than the request's: a request's span ends only when
+// its handler has returned, which may be after the watch's goroutine (or
+// the whole run) ended, and a span must not outlive its parent's trace.
+func outsideRequestSpan(ctx context.Context) context.Context {
+	span, ok := oteltrace.SpanFromContext(ctx).(sdktrace.ReadOnlySpan)
+	if !ok {
+		return ctx
+	}
+	for _, kv := range span.Attributes() {
+		if kv.Key == trace.KindKey && kv.Value.AsString() == trace.KindRequest {
+			return oteltrace.ContextWithSpanContext(ctx, span.Parent())
+		}
+	}
+	return ctx
+}
+
+// stopAndDrain stops watcher and waits until the storage has closed its
+// result channel, so that the watch's goroutine has ended when the
+// request does (upstream only stops it).
+func stopAndDrain(watcher watch.Interface) {
+	watcher.Stop()
+	for range watcher.ResultChan() {
+	}
 }
 
 func logWatchEnd(ctx context.Context, reason string) {

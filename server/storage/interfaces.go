@@ -68,8 +68,9 @@ type Interface interface {
 
 	// Watch watches the one object at key; WatchList watches every object
 	// below key. Events for objects p selects are sent on the returned
-	// watch.Interface's ResultChan, which is closed when ctx is done, when
-	// Stop is called, or after an ERROR event. resourceVersion "0" or ""
+	// watch.Interface's ResultChan, which is closed after Stop is called
+	// or after an ERROR event (upstream's etcd3 backend also closes it when
+	// ctx is done; the memory backend leaves that to the caller's Stop). resourceVersion "0" or ""
 	// sends the current objects as ADDED events first, then the changes
 	// after them; any other sends the changes made after that version,
 	// or, if the backend no longer remembers them, one ERROR event whose

@@ -35,8 +35,8 @@
 // Each watch runs one goroutine, "watchChan.run <key>", started with
 // trace.Go from the context of the request that asked for it, so its
 // span is a child of that request's. It ends, closing the watch's result
-// channel, when that context is done, when Stop is called, or after it
-// sent an ERROR event. Nothing else in the package starts goroutines.
+// channel, when Stop is called or after it sent an ERROR event. Nothing
+// else in the package starts goroutines.
 //
 // # Upstream
 //
@@ -57,6 +57,10 @@
 //     Cacher would.
 //   - One goroutine per watch; upstream's etcd3 watchChan has three
 //     (run, startWatching, processEvent) around etcd's own watch stream.
+//   - The goroutine ends on Stop, not when the request's context is done
+//     as etcd3's does: the watch handler, which notices the client going
+//     away first, stops it and waits for its result channel to close, so
+//     that in the trace a watch's goroutine never outlives its request.
 //   - Values are JSON; v1.7 stores protobuf in etcd3 by default.
 //   - Get, List and Watch ignore resourceVersion as a lower bound: the
 //     memory backend is never behind.

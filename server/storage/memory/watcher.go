@@ -19,7 +19,7 @@ const outgoingBufSize = 100
 // watchChan is one watch, after upstream's etcd3 watchChan: a goroutine
 // that replays the Backend's changes after initialRev (or the current
 // objects first, when it is 0), keeps those pred selects, and sends them
-// on resultChan until ctx is done or Stop is called.
+// on resultChan until Stop is called.
 type watchChan struct {
 	store      *store
 	key        string
@@ -37,8 +37,9 @@ type watchChan struct {
 }
 
 // startWatch starts the watch's goroutine and returns the watch. The
-// goroutine ends, closing the result channel, when ctx is done, when
-// Stop is called, or after it sent an ERROR event.
+// goroutine ends, closing the result channel, when Stop is called or
+// after it sent an ERROR event; ctx gives it the kit and the request's
+// span, not its end.
 func (s *store) startWatch(ctx context.Context, key string, rev int64, recursive bool, pred storage.SelectionPredicate) *watchChan {
 	wc := &watchChan{store: s, key: key, recursive: recursive, initialRev: rev, pred: pred}
 	if rev == 0 {
@@ -46,10 +47,11 @@ func (s *store) startWatch(ctx context.Context, key string, rev int64, recursive
 		// that the watch starts where the caller was.
 		wc.initial, wc.initialRev, wc.changed = s.backend.snapshot(key, recursive)
 	}
-	wc.ctx, wc.cancel = context.WithCancel(ctx)
-	name := "watchChan.run " + key
-	wc.resultChan = trace.Make(ctx, make(chan watch.Event, outgoingBufSize), "resultChan", name)
-	trace.Go(wc.ctx, name, wc.run)
+	// The watch ends when its server calls Stop, not when the request's
+	// context is done: the handler notices that first, and stops it.
+	wc.ctx, wc.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	wc.resultChan = make(chan watch.Event, outgoingBufSize)
+	trace.Go(wc.ctx, "watchChan.run "+key, wc.run)
 	return wc
 }
 
@@ -63,7 +65,8 @@ func (wc *watchChan) ResultChan() <-chan watch.Event { return wc.resultChan }
 // run sends the events until the watch ends, then records why and
 // closes resultChan.
 func (wc *watchChan) run(ctx context.Context) {
-	why := "stopped: Stop was called, or the request's context is done"
+	trace.Make(ctx, wc.resultChan, "resultChan", "watchChan.run "+wc.key) // made by startWatch, for this goroutine
+	why := "stopped: its server called Stop"
 	defer func() {
 		trace.Log(ctx).Info().Str("reason", why).Msg("watchChan ended")
 		trace.Close(ctx, wc.resultChan)

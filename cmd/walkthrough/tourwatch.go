@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kubewalk/kubewalk/trace"
+)
+
+// tourWatch is the tour's watch on namespaces: a client like kubectl get
+// ns -w, whose stream the tour reads event by event.
+type tourWatch struct {
+	body   io.ReadCloser
+	dec    *json.Decoder
+	hangUp context.CancelFunc // ends the request
+}
+
+// watchNamespaces opens a watch on the insecure port's namespaces, then
+// creates and deletes a namespace and reads each event the watch
+// delivers. The watch stays open: hangUp ends it. It returns nil if the
+// insecure port is off or the watch could not be opened.
+func watchNamespaces(ctx context.Context, insecure string) *tourWatch {
+	if insecure == "" {
+		trace.Log(ctx).Info().Msg("tour: the watch is skipped: the insecure port is turned off")
+		return nil
+	}
+	url := insecure + "/api/v1/namespaces"
+	// The request ends when the tour hangs up, not when the run's context
+	// is done, so that the log says which came first.
+	reqCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	// timeoutSeconds as an informer sends it (client-go picks 5 to 10
+	// minutes); without it the server picks one at random.
+	req, _ := http.NewRequestWithContext(reqCtx, http.MethodGet, url+"?watch=1&timeoutSeconds=600", nil)
+	// A transport of its own, so that no connection outlives the tour.
+	transport := &http.Transport{DisableKeepAlives: true}
+	resp, err := transport.RoundTrip(req)
+	if err != nil {
+		cancel()
+		trace.Log(ctx).Error().Err(err).Msg("tour: GET " + url + "?watch=1&timeoutSeconds=600")
+		return nil
+	}
+	trace.Log(ctx).Info().Int("status", resp.StatusCode).
+		Str(trace.LogNoteKey, "a watch: long-running, so no request timeout and no in-flight limit; it stays open").
+		Msgf("GET %s?watch=1&timeoutSeconds=600 → %d", url, resp.StatusCode)
+	w := &tourWatch{body: resp.Body, dec: json.NewDecoder(resp.Body), hangUp: cancel}
+	c := &http.Client{Transport: transport}
+	tourSend(ctx, c, http.MethodPost, url, `{"metadata":{"name":"walkthrough"}}`)
+	w.next(ctx)
+	tourSend(ctx, c, http.MethodDelete, url+"/walkthrough", "")
+	w.next(ctx)
+	return w
+}
+
+// next reads the watch's next event and logs it.
+func (w *tourWatch) next(ctx context.Context) {
+	var event struct {
+		Type   string
+		Object struct {
+			Metadata struct{ Name, ResourceVersion string }
+		}
+	}
+	if err := w.dec.Decode(&event); err != nil {
+		trace.Log(ctx).Error().Err(err).Msg("tour: reading the watch")
+		return
+	}
+	m := event.Object.Metadata
+	trace.Log(ctx).Info().Str("resourceVersion", m.ResourceVersion).
+		Msgf("watch event %s %s", event.Type, m.Name)
+}
+
+// close waits until Run has returned (ctx is done), then hangs up: the
+// walkthrough's stand-in for the process exit, which is what ends a
+// watch still open at shutdown in v1.7.
+func (w *tourWatch) close(ctx context.Context) {
+	if w == nil {
+		return
+	}
+	<-ctx.Done() // a plain receive: the run's context, not a channel of the story
+	// Stand in for the process exit only once the rest of the run is over:
+	// the listeners closed and every other goroutine ended.
+	for deadline := time.Now().Add(exitWait / 2); othersRunning(ctx) && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	trace.Log(ctx).Info().Str(trace.LogNoteKey, "stopCh and the listeners' close did not end it: in v1.7 the process exit does, "+
+		"here the tour's client hangs up in its place (modern kube-apiserver drains watches at shutdown)").
+		Msg("tour: Run has returned and the watch is still open: hanging up")
+	w.hangUp()
+	w.body.Close()
+	// The server notices, and its watch goroutine ends: wait for it, so
+	// that the tour ends after the watch it started.
+	for deadline := time.Now().Add(exitWait / 2); watchesOpen(ctx) && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// watchesOpen reports whether the kit in ctx knows a watch goroutine
+// that has not ended.
+func watchesOpen(ctx context.Context) bool {
+	st, _ := trace.StatsFrom(ctx)
+	for _, o := range st.Open {
+		if strings.HasPrefix(o.Name, "watchChan.run") {
+			return true
+		}
+	}
+	return false
+}
+
+// tourSend sends one write and logs its answer.
+func tourSend(ctx context.Context, c *http.Client, method, url, body string) {
+	req, _ := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		trace.Log(ctx).Error().Err(err).Msg(method + " " + url)
+		return
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	trace.Log(ctx).Info().Int("status", resp.StatusCode).Msgf("%s %s → %d", method, url, resp.StatusCode)
+}
+
+// othersRunning reports whether a listener is still open, or a goroutine
+// other than the tour's, the watches' and those upstream never stops.
+func othersRunning(ctx context.Context) bool {
+	st, ok := trace.StatsFrom(ctx)
+	if !ok {
+		return false
+	}
+	for _, o := range st.Open {
+		if o.Kind == "listener" || o.Kind == "goroutine" && o.NeverStopped == "" &&
+			!strings.HasPrefix(o.Name, "watchChan.run") && !strings.HasPrefix(o.Name, "tour:") {
+			return true
+		}
+	}
+	return false
+}
