@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -162,4 +163,44 @@ func FuzzFileExporter(f *testing.F) {
 			t.Errorf("ours:\n%s\nstdouttrace:\n%s", got, want)
 		}
 	})
+}
+
+// BenchmarkExport writes the spans of a traced request — the request span
+// and its WithTimeout goroutine's — with stdouttrace and with the kit's
+// exporter, into io.Discard.
+func BenchmarkExport(b *testing.B) {
+	mem := tracetest.NewInMemoryExporter()
+	p := sdktrace.NewTracerProvider(sdktrace.WithSyncer(mem), sdktrace.WithResource(resource.NewWithAttributes(
+		"https://opentelemetry.io/schemas/1.26.0", attribute.String("service.name", "kubewalk"), attribute.String("service.version", "0.1.0"))))
+	tracer := p.Tracer("github.com/kubewalk/kubewalk")
+	ctx, req := tracer.Start(context.Background(), "GET /healthz", oteltrace.WithSpanKind(oteltrace.SpanKindServer),
+		oteltrace.WithAttributes(attribute.String(KindKey, KindRequest), attribute.String("http.request.method", "GET"),
+			attribute.String("url.path", "/healthz"), attribute.String("url.scheme", "http"), attribute.String("client.address", "127.0.0.1:40000")))
+	_, g := tracer.Start(ctx, "WithTimeout: serve GET /healthz", oteltrace.WithAttributes(
+		attribute.String(KindKey, KindGoroutine), attribute.String(GoroutineNameKey, "WithTimeout: serve GET /healthz"), attribute.Int(GoroutineIDKey, 42)))
+	g.End()
+	req.SetAttributes(attribute.Int("http.response.status_code", 200))
+	req.End()
+	spans := mem.GetSpans().Snapshots()
+	for _, e := range []struct {
+		name string
+		exp  sdktrace.SpanExporter
+	}{{"stdouttrace", mustStdout(b)}, {"kit", newFileExporter(io.Discard)}} {
+		b.Run(e.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := e.exp.ExportSpans(context.Background(), spans); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func mustStdout(b *testing.B) sdktrace.SpanExporter {
+	e, err := stdouttrace.New(stdouttrace.WithWriter(io.Discard))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
 }
