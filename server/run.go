@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 var (
@@ -38,8 +39,8 @@ func (s *GenericAPIServer) PrepareRun(ctx context.Context) preparedGenericAPISer
 
 	s.installHealthz()
 	trace.Log(ctx).Info().Str("server", s.name).Strs("checks", s.healthzNames()).
-		Str(trace.LogNoteKey, "PrepareRun is the last chance to add routes: /healthz now runs every check the chain registered.").
-		Msg("installed /healthz")
+		Str(trace.LogNoteKey, lang.Say(ctx, "PrepareRun is the last chance to add routes: /healthz now runs every check the chain registered.")).
+		Msg(lang.Say(ctx, "installed /healthz"))
 	return preparedGenericAPIServer{s}
 }
 

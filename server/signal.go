@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 var upstreamSetupSignalHandler = trace.UpstreamFile{
@@ -36,8 +37,8 @@ func SetupSignalHandler(ctx context.Context, c chan os.Signal) (stopCh <-chan st
 		select {
 		case sig := <-c:
 			trace.Log(ctx).Info().Str("signal", sig.String()).
-				Str(trace.LogNoteKey, "the first signal closes stopCh; a second one exits at once").
-				Msg("Received signal, shutting down")
+				Str(trace.LogNoteKey, lang.Say(ctx, "the first signal closes stopCh; a second one exits at once")).
+				Msg(lang.Say(ctx, "Received signal, shutting down"))
 		case <-ctx.Done():
 		}
 		trace.Close(ctx, stop)
@@ -62,6 +63,6 @@ func SetupSignalHandler(ctx context.Context, c chan os.Signal) (stopCh <-chan st
 // on a second signal, after the trace file is written.
 func secondSignal(ctx context.Context, sig os.Signal) {
 	trace.Log(ctx).Error().Str("signal", sig.String()).
-		Msg("Received second signal, exiting with code 1")
+		Msg(lang.Say(ctx, "Received second signal, exiting with code 1"))
 	trace.Exit(ctx, 1, trace.EndSecondSignal)
 }

@@ -167,7 +167,7 @@ func (k *Kit) waitingOnAll(seq int, chs []any) {
 			names = append(names, k.reg.lookup(key).name)
 		}
 	}
-	g.waitingOn = strings.Join(names, " "+words.or+" ")
+	g.waitingOn = strings.Join(names, k.lang.Say(" or "))
 }
 
 // woken records chan.recv for ch and marks the goroutine seq as no

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/kubewalk/kubewalk/trace/lang"
 	"github.com/rs/zerolog"
 )
 
@@ -30,6 +31,7 @@ const consoleWidth = 100
 type console struct {
 	out   io.Writer
 	color bool
+	lang  lang.Lang
 
 	mu   sync.Mutex
 	lane string // goroutine of the last line; "" for the caller's
@@ -37,8 +39,8 @@ type console struct {
 	buf  bytes.Buffer
 }
 
-func newConsole(out io.Writer, color bool) *console {
-	return &console{out: out, color: color}
+func newConsole(out io.Writer, color bool, l lang.Lang) *console {
+	return &console{out: out, color: color, lang: l}
 }
 
 // Write renders one JSON log line p. A line that is not JSON is passed on
@@ -78,13 +80,13 @@ func (c *console) render(f map[string]any) {
 	c.lane, c.step = lane, step
 
 	first := "    " + c.level(str(f[zerolog.LevelFieldName]))
-	if text, ok := kitLine(msg, f); ok {
+	if text, ok := c.kitLine(msg, f); ok {
 		c.line(first + c.paint(colorKit, text))
 		return
 	}
 	c.fieldLines(first+msg, f)
 	if note := str(f[LogNoteKey]); note != "" {
-		c.wrap("      "+words.note+" ", "        ", note, colorNote)
+		c.wrap("      "+noteMark+" ", "        ", note, colorNote)
 	}
 }
 
@@ -92,7 +94,7 @@ func (c *console) render(f map[string]any) {
 // its own when the three do not fit in one.
 func (c *console) header(step, upstream, chapter string) {
 	name := "▸ " + c.paint(colorStep, step)
-	tail := " · " + words.chapter + " " + chapter
+	tail := " · " + c.lang.Sayf("chapter %s", chapter)
 	line := name + " · " + c.paint(colorFaint, upstream) + tail
 	if width("▸ "+step+" · "+upstream+tail) <= consoleWidth {
 		c.line(line)
@@ -110,7 +112,7 @@ func (c *console) laneLine(lane, step string) {
 		c.line("  " + c.paint(colorLane, "["+lane+"]"))
 		return
 	}
-	line := "  " + c.paint(colorLane, "["+words.main+"]")
+	line := "  " + c.paint(colorLane, "["+mainLane+"]")
 	if step != "" {
 		line += " " + step
 	}
@@ -119,18 +121,18 @@ func (c *console) laneLine(lane, step string) {
 
 // kitLine renders the kit's own narration (channels, listeners,
 // goroutines) in a few words, and reports whether msg was one of them.
-func kitLine(msg string, f map[string]any) (string, bool) {
+func (c *console) kitLine(msg string, f map[string]any) (string, bool) {
 	switch msg {
 	case EventChanMake:
-		return msg + " " + str(f["chan"]) + " (" + words.closedBy + " " + str(f["owner"]) + ")", true
+		return msg + " " + str(f["chan"]) + " (" + c.lang.Sayf("closed by %s", str(f["owner"])) + ")", true
 	case EventChanClose, EventChanWait, EventChanRecv:
 		return msg + " " + str(f["chan"]), true
 	case EventListenerOpen, EventListenerClose:
 		return msg + " " + str(f["addr"]), true
 	case msgGoroutineStarted:
-		return words.goroutineStarted + " " + str(f[LogStepKey]), true
+		return c.lang.Sayf("goroutine started in %s", str(f[LogStepKey])), true
 	case msgGoroutineEnded:
-		return words.goroutineEnded, true
+		return c.lang.Say("goroutine ended"), true
 	}
 	return "", false
 }

@@ -158,7 +158,7 @@ func (k *Kit) goroutineEnded(ctx context.Context, g *goroutine, done chan<- stru
 	if r != nil {
 		l := zerolog.Ctx(ctx).Output(k.out)
 		l.Error().Str("panic", fmt.Sprint(r)).
-			Msg(words.panicked)
+			Msg(k.lang.Say("goroutine panicked: trace written, the process crashes next"))
 		_ = k.Shutdown(context.Background(), EndPanic)
 		panic(r)
 	}

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kubewalk/kubewalk/trace/lang"
 	"github.com/rs/zerolog"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -63,6 +64,9 @@ type Config struct {
 
 	// Version is recorded as service.version on every span.
 	Version string
+	// Lang is the language the kit narrates in, and that [Kit.Context]
+	// gives the steps (package lang); the zero value is English.
+	Lang lang.Lang
 	// Pause, when set, is called in a step's goroutine as every step
 	// starts (ended false) and after it has ended (ended true); the step
 	// waits for it to return. The walkthrough's --until and --step stop
@@ -87,6 +91,7 @@ type Kit struct {
 	logger   zerolog.Logger
 	out      io.Writer // where logger writes; span echoes wrap it
 	pause    func(up Upstream, ended bool)
+	lang     lang.Lang
 
 	events atomic.Int64 // the last event sequence number handed out
 
@@ -103,7 +108,7 @@ type Kit struct {
 // span and closes the file. Setup fails only if the trace file cannot be
 // created or cfg.LogFormat is unknown.
 func Setup(cfg Config) (*Kit, error) {
-	k := &Kit{reg: newRegistry(), pause: cfg.Pause, clients: map[idleCloser]struct{}{}}
+	k := &Kit{reg: newRegistry(cfg.Lang), pause: cfg.Pause, lang: cfg.Lang, clients: map[idleCloser]struct{}{}}
 	if err := k.setupLog(cfg); err != nil {
 		return nil, err
 	}
@@ -169,7 +174,7 @@ func (k *Kit) processor(cfg Config) (sdktrace.TracerProviderOption, error) {
 
 // Context returns a copy of ctx that carries k and its logger.
 func (k *Kit) Context(ctx context.Context) context.Context {
-	ctx = withScope(ctx, scope{kit: k})
+	ctx = withScope(lang.With(ctx, k.lang), scope{kit: k})
 	return k.logger.WithContext(ctx)
 }
 

@@ -24,7 +24,7 @@ func (k *Kit) setupLog(cfg Config) error {
 	switch cfg.LogFormat {
 	case "", "console":
 		if out != nil {
-			out = newConsole(out, !cfg.NoColor)
+			out = newConsole(out, !cfg.NoColor, cfg.Lang)
 		}
 	case "json":
 	default:

@@ -6,6 +6,8 @@ import (
 	"net"
 	"sort"
 
+	"github.com/kubewalk/kubewalk/trace/lang"
+
 	oteltrace "go.opentelemetry.io/otel/trace"
 )
 
@@ -37,6 +39,7 @@ func (o Open) String() string { return fmt.Sprintf("%s %s (%s)", o.Kind, o.Name,
 
 // registry is the kit's live state. Every field is guarded by Kit.mu.
 type registry struct {
+	lang      lang.Lang // of the details of what is open
 	stats     Stats
 	seq       int // last goroutine or channel sequence number handed out
 	live      map[int]*goroutineInfo
@@ -81,10 +84,11 @@ type listenerInfo struct {
 	addr string
 }
 
-func newRegistry() registry {
+func newRegistry(l lang.Lang) registry {
 	idle := make(chan struct{})
 	close(idle)
 	return registry{
+		lang:      l,
 		live:      map[int]*goroutineInfo{},
 		chans:     map[chanKey]*chanInfo{},
 		listeners: map[net.Listener]listenerInfo{},
@@ -129,12 +133,12 @@ func (r *registry) open() []Open {
 	}
 	bySeq := map[int]Open{}
 	for seq, g := range r.live {
-		d := words.startedBy + " " + g.startedBy
+		d := r.lang.Sayf("started by %s", g.startedBy)
 		if g.waitingOn != "" {
-			d += ", " + words.waitingOn + " " + g.waitingOn
+			d += r.lang.Sayf(", waiting on %s", g.waitingOn)
 		}
 		if g.neverStopped != "" {
-			d += "; " + words.neverStopped + " " + g.neverStopped
+			d += r.lang.Sayf("; upstream never stops it: %s", g.neverStopped)
 		}
 		bySeq[seq] = Open{Kind: "goroutine", Name: g.name, Detail: d, NeverStopped: g.neverStopped}
 	}
@@ -143,11 +147,11 @@ func (r *registry) open() []Open {
 			continue
 		}
 		cs = append(cs, c.seq)
-		bySeq[c.seq] = Open{Kind: "chan", Name: c.name, Detail: words.closedBy + " " + c.owner}
+		bySeq[c.seq] = Open{Kind: "chan", Name: c.name, Detail: r.lang.Sayf("closed by %s", c.owner)}
 	}
 	for _, l := range r.listeners {
 		ls = append(ls, l.seq)
-		bySeq[l.seq] = Open{Kind: "listener", Name: l.addr, Detail: words.notClosed}
+		bySeq[l.seq] = Open{Kind: "listener", Name: l.addr, Detail: r.lang.Say("not closed")}
 	}
 	var out []Open
 	for _, group := range [][]int{gs, cs, ls} {

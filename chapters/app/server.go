@@ -11,6 +11,7 @@ import (
 	"github.com/kubewalk/kubewalk/chapters/options"
 	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 var upstreamRun = trace.UpstreamFile{
@@ -55,8 +56,8 @@ func Run(ctx context.Context, runOptions *options.ServerRunOptions, stopCh <-cha
 
 	// A hacked-up server for a test case: serve kube-apiserver as it is.
 	if len(os.Getenv("KUBE_API_VERSIONS")) > 0 {
-		trace.Log(ctx).Info().Str(trace.LogNoteKey, "KUBE_API_VERSIONS is set: upstream skips the aggregator and serves kube-apiserver directly.").
-			Msg("KUBE_API_VERSIONS is set, not creating the aggregator")
+		trace.Log(ctx).Info().Str(trace.LogNoteKey, lang.Say(ctx, "KUBE_API_VERSIONS is set: upstream skips the aggregator and serves kube-apiserver directly.")).
+			Msg(lang.Say(ctx, "KUBE_API_VERSIONS is set, not creating the aggregator"))
 		if insecureServingOptions != nil {
 			insecureHandlerChain := nonblockingrun.BuildInsecureHandlerChain(ctx, kubeAPIServer.GenericAPIServer.UnprotectedHandler(), kubeAPIServerConfig.GenericConfig)
 			if err := nonblockingrun.NonBlockingRun(ctx, insecureServingOptions, insecureHandlerChain, stopCh); err != nil {

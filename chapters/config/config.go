@@ -15,6 +15,7 @@ import (
 	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/server/filters"
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -95,8 +96,8 @@ func CreateKubeAPIServerConfig(ctx context.Context, s *options.ServerRunOptions,
 	trace.Log(ctx).Info().
 		Str("serviceIPRange", serviceIPRange.String()).
 		Str("apiServerServiceIP", apiServerServiceIP.String()).
-		Str(trace.LogNoteKey, "The kubernetes service will get the first IP of the service range.").
-		Msg("built the master config")
+		Str(trace.LogNoteKey, lang.Say(ctx, "The kubernetes service will get the first IP of the service range.")).
+		Msg(lang.Say(ctx, "built the master config"))
 	return config, insecureServingInfo, nil
 }
 
@@ -215,7 +216,7 @@ func BuildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*serv
 	trace.Log(ctx).Info().
 		Strs("etcdServers", s.Etcd.ServerList).
 		Strs("admissionControl", s.Admission.Control).
-		Str(trace.LogNoteKey, "Upstream builds an etcd storage factory and the admission chain here; the walkthrough stores objects in memory and admits everything.").
-		Msg("built the generic config")
+		Str(trace.LogNoteKey, lang.Say(ctx, "Upstream builds an etcd storage factory and the admission chain here; the walkthrough stores objects in memory and admits everything.")).
+		Msg(lang.Say(ctx, "built the generic config"))
 	return genericConfig, insecureServingInfo, nil
 }

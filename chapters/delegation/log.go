@@ -5,6 +5,7 @@ import (
 
 	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 // logServer says which server was built, what it serves and what it
@@ -15,6 +16,6 @@ func logServer(ctx context.Context, s *server.GenericAPIServer, serves string, d
 		delegateName = d.Name()
 	}
 	trace.Log(ctx).Info().Str("server", s.Name()).Str("serves", serves).Str("delegate", delegateName).
-		Str(trace.LogNoteKey, "Paths this server does not serve go to its delegate's handler, unfiltered.").
-		Msgf("built %s", s.Name())
+		Str(trace.LogNoteKey, lang.Say(ctx, "Paths this server does not serve go to its delegate's handler, unfiltered.")).
+		Msg(lang.Sayf(ctx, "built %s", s.Name()))
 }

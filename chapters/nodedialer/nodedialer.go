@@ -12,6 +12,7 @@ import (
 
 	"github.com/kubewalk/kubewalk/chapters/options"
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 )
 
@@ -56,13 +57,13 @@ func CreateNodeDialer(ctx context.Context, s *options.ServerRunOptions) (_ Tunne
 		t := &SSHTunneler{User: s.SSHUser, SSHKeyfile: s.SSHKeyfile, HealthCheckURL: healthCheckPath}
 		nodeTunneler, proxyDialerFn = t, t.Dial
 		trace.Log(ctx).Info().Str("user", s.SSHUser).Str("healthCheck", healthCheckPath.String()).
-			Str(trace.LogNoteKey, "upstream's master runs this tunneler next: one SSH tunnel per node, "+
-				"checked through the kubelet's read-only port; the walkthrough builds it and opens none").
-			Msg("SSH tunneler built")
+			Str(trace.LogNoteKey, lang.Say(ctx, "upstream's master runs this tunneler next: one SSH tunnel per node, "+
+				"checked through the kubelet's read-only port; the walkthrough builds it and opens none")).
+			Msg(lang.Say(ctx, "SSH tunneler built"))
 	} else {
 		trace.Log(ctx).Info().
-			Str(trace.LogNoteKey, "no --ssh-user: the proxy transport dials nodes directly").
-			Msg("no SSH tunneler")
+			Str(trace.LogNoteKey, lang.Say(ctx, "no --ssh-user: the proxy transport dials nodes directly")).
+			Msg(lang.Say(ctx, "no SSH tunneler"))
 	}
 	// --8<-- [end:tunneler]
 

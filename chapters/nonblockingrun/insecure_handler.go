@@ -10,6 +10,7 @@ import (
 	"github.com/kubewalk/kubewalk/server/authentication/user"
 	"github.com/kubewalk/kubewalk/server/filters"
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 	"k8s.io/client-go/rest"
 )
 
@@ -57,8 +58,8 @@ func BuildInsecureHandlerChain(ctx context.Context, apiHandler http.Handler, c *
 	// --8<-- [end:chain]
 
 	trace.Log(ctx).Info().
-		Str(trace.LogNoteKey, "No authorization filter: every request on the insecure port acts as system:unsecured in system:masters.").
-		Msg("built the insecure handler chain")
+		Str(trace.LogNoteKey, lang.Say(ctx, "No authorization filter: every request on the insecure port acts as system:unsecured in system:masters.")).
+		Msg(lang.Say(ctx, "built the insecure handler chain"))
 	return handler
 }
 

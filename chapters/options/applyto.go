@@ -13,6 +13,7 @@ import (
 	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/server/cert"
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 	"k8s.io/apimachinery/pkg/util/uuid"
 )
 
@@ -163,7 +164,7 @@ func (s *SecureServingOptions) MaybeDefaultWithSelfSignedCerts(ctx context.Conte
 			return fmt.Errorf("unable to generate self signed cert: %v", err)
 		}
 		s.ServerCert.GeneratedCert = &pair
-		trace.Log(ctx).Info().Str(trace.LogNoteKey, "No --tls-cert-file: the secure port gets a self-signed certificate, made now.").
+		trace.Log(ctx).Info().Str(trace.LogNoteKey, lang.Say(ctx, "No --tls-cert-file: the secure port gets a self-signed certificate, made now.")).
 			Msg("Generated self-signed cert in-memory")
 		return nil
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/kubewalk/kubewalk/server/authentication/token/tokenfile"
 	"github.com/kubewalk/kubewalk/server/cert"
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 	"github.com/spf13/pflag"
 )
 
@@ -65,8 +66,8 @@ func (s *BuiltInAuthenticationOptions) ApplyAuthorization(ctx context.Context, a
 	// upstream: pkg/kubeapiserver/options/authentication.go ApplyAuthorization
 	if slices.Contains(strings.Split(authorization.Mode, ","), "AlwaysAllow") {
 		trace.Log(ctx).Warn().
-			Str(trace.LogNoteKey, "With AlwaysAllow, an anonymous request could do anything: "+
-				"a request without credentials to the secure port is now refused (401). Another mode, such as ABAC, keeps --anonymous-auth.").
+			Str(trace.LogNoteKey, lang.Say(ctx, "With AlwaysAllow, an anonymous request could do anything: "+
+				"a request without credentials to the secure port is now refused (401). Another mode, such as ABAC, keeps --anonymous-auth.")).
 			Msg("AnonymousAuth is not allowed with the AllowAll authorizer.  Resetting AnonymousAuth to false. You should use a different authorizer")
 		s.Anonymous = false
 	}
@@ -78,12 +79,12 @@ func (s *ServerRunOptions) validateAuthentication(add addFunc) {
 	a := s.Authentication
 	if a.ClientCA != "" {
 		if _, err := cert.CertsFromFile(a.ClientCA); err != nil {
-			add("client-ca-file", a.ClientCA, "must be a readable PEM file of at least one CA certificate: "+err.Error())
+			add("client-ca-file", a.ClientCA, lang.Errorf("must be a readable PEM file of at least one CA certificate: %v", err))
 		}
 	}
 	if a.TokenFile != "" {
 		if _, err := tokenfile.NewCSV(a.TokenFile); err != nil {
-			add("token-auth-file", a.TokenFile, `must be a readable CSV file of token,user,uid[,"group1,group2"] lines: `+err.Error())
+			add("token-auth-file", a.TokenFile, lang.Errorf(`must be a readable CSV file of token,user,uid[,"group1,group2"] lines: %v`, err))
 		}
 	}
 }

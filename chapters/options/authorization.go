@@ -11,6 +11,7 @@ import (
 	"github.com/kubewalk/kubewalk/server/authorization/authorizer"
 	"github.com/kubewalk/kubewalk/server/authorization/authorizerfactory"
 	authzunion "github.com/kubewalk/kubewalk/server/authorization/union"
+	"github.com/kubewalk/kubewalk/trace/lang"
 	"github.com/spf13/pflag"
 )
 
@@ -49,29 +50,29 @@ func (s *BuiltInAuthorizationOptions) AddFlags(fs *pflag.FlagSet) {
 // parses.
 func (s *ServerRunOptions) validateAuthorization(add addFunc) {
 	a := s.Authorization
-	allowed := "allowed: " + strings.Join(AuthorizationModes, ", ")
+	allowed := strings.Join(AuthorizationModes, ", ")
 	seen := map[string]bool{}
 	for _, m := range strings.Split(a.Mode, ",") {
 		switch {
 		case m == "":
-			add("authorization-mode", a.Mode, "names an empty mode; "+allowed)
+			add("authorization-mode", a.Mode, lang.Errorf("names an empty mode; allowed: %s", allowed))
 		case !slices.Contains(AuthorizationModes, m):
-			add("authorization-mode", m, "unknown mode; "+allowed)
+			add("authorization-mode", m, lang.Errorf("unknown mode; allowed: %s", allowed))
 		case seen[m]:
-			add("authorization-mode", a.Mode, "names "+m+" twice")
+			add("authorization-mode", a.Mode, lang.Errorf("names %s twice", m))
 		}
 		seen[m] = true
 	}
 	switch {
 	case seen["ABAC"] && a.PolicyFile == "":
-		add("authorization-mode", a.Mode, "mode ABAC needs --authorization-policy-file")
+		add("authorization-mode", a.Mode, lang.Errorf("mode ABAC needs --authorization-policy-file"))
 	case !seen["ABAC"] && a.PolicyFile != "":
 		add("authorization-policy-file", a.PolicyFile,
-			"is read only by mode ABAC; add ABAC to --authorization-mode "+a.Mode+", or drop the file")
+			lang.Errorf("is read only by mode ABAC; add ABAC to --authorization-mode %s, or drop the file", a.Mode))
 	case a.PolicyFile != "":
 		if _, err := abac.NewFromFile(a.PolicyFile); err != nil {
 			add("authorization-policy-file", a.PolicyFile,
-				"must be a readable file of ABAC policies, one JSON object per line: "+err.Error())
+				lang.Errorf("must be a readable file of ABAC policies, one JSON object per line: %v", err))
 		}
 	}
 }

@@ -3,6 +3,8 @@ package options
 import (
 	"slices"
 	"strings"
+
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 // A Fault is something the walkthrough breaks on purpose (--break=NAME) to
@@ -12,19 +14,19 @@ import (
 type Fault struct {
 	Name    string // the --break value
 	Chapter string // the chapter of the book that explains it
-	Teaches string // what the learner sees
+	Teaches string // what the learner sees, in English (lang.N)
 }
 
 // The faults, each defined once. --break=help lists them.
 var (
 	BreakListener = Fault{"listener", "runserver",
-		"the insecure listener closes while stopCh is open: RunServer's serve goroutine panics"}
+		lang.N("the insecure listener closes while stopCh is open: RunServer's serve goroutine panics")}
 	BreakInsecureBind = Fault{"insecure-bind", "nonblockingrun",
-		"the insecure port is taken: NonBlockingRun closes internalStopCh before returning the error"}
+		lang.N("the insecure port is taken: NonBlockingRun closes internalStopCh before returning the error")}
 	BreakAPIExtensions = Fault{"apiextensions", "apiextensions",
-		"building the apiextensions server fails: the error travels back through Run and main, and nothing was started"}
+		lang.N("building the apiextensions server fails: the error travels back through Run and main, and nothing was started")}
 	BreakSlowRequest = Fault{"slow-request", "runserver",
-		"a request is still running when stopCh closes: closing the listener does not stop it"}
+		lang.N("a request is still running when stopCh closes: closing the listener does not stop it")}
 )
 
 // Faults are the faults --break can inject, in the order --break=help

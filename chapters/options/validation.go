@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kubewalk/kubewalk/server/filters"
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 // TLSVersions maps the --tls-min-version names to their values.
@@ -16,39 +17,54 @@ var TLSVersions = map[string]uint16{
 }
 
 // Validate checks every option group and returns every problem it finds,
-// each naming the flag, the bad value and what is allowed. It returns nil
+// each naming the flag, the bad value and what is allowed, in English from
+// Error and in the learner's language from lang.Lang.Error. It returns nil
 // when the options can be run.
 func (s *ServerRunOptions) Validate() []error {
 	var errs []error
-	add := func(flag string, value any, allowed string) {
-		errs = append(errs, fmt.Errorf("--%s %v: %s", flag, value, allowed))
+	add := func(flag string, value any, problem error) {
+		errs = append(errs, &flagError{flag, value, problem})
 	}
 	// --8<-- [start:validate]
-	validPort := func(flag string, port int, off string) {
+	validPort := func(flag string, port int, problem error) {
 		if port < 0 || port > 65535 {
-			add(flag, port, "must be between 0 and 65535 (0 turns "+off+" off)")
+			add(flag, port, problem)
 		}
 	}
-	validPort("secure-port", s.SecureServing.BindPort, "HTTPS")
-	validPort("insecure-port", s.InsecureServing.BindPort, "plain HTTP")
+	validPort("secure-port", s.SecureServing.BindPort, lang.Errorf("must be between 0 and 65535 (0 turns HTTPS off)"))
+	validPort("insecure-port", s.InsecureServing.BindPort, lang.Errorf("must be between 0 and 65535 (0 turns plain HTTP off)"))
 	s.validateInsecureBind(add)
 	s.validateGeneric(add)
 	s.validateClusterIPRange(add)
 	s.validateServiceNodePort(add)
 	if s.MasterCount <= 0 {
-		add("apiserver-count", s.MasterCount, "must be a positive number")
+		add("apiserver-count", s.MasterCount, lang.Errorf("must be a positive number"))
 	}
 	s.validateServingCert(add)
 	s.validateAuthentication(add)
 	s.validateAuthorization(add)
 	// --8<-- [end:validate]
 	if s.Break != (Fault{}) && s.Break.Name != BreakHelp && !slices.Contains(Faults, s.Break) {
-		add("break", s.Break.Name, "unknown fault; allowed: "+faultNames())
+		add("break", s.Break.Name, lang.Errorf("unknown fault; allowed: %s", faultNames()))
 	}
 	return errs
 }
 
-type addFunc func(flag string, value any, allowed string)
+type addFunc func(flag string, value any, problem error)
+
+// A flagError is a flag whose value cannot run, and why.
+type flagError struct {
+	flag    string
+	value   any
+	problem error
+}
+
+func (e *flagError) Error() string { return e.Say(lang.English) }
+
+// Say says the problem in l; the flag and its value stay as given.
+func (e *flagError) Say(l lang.Lang) string {
+	return l.Sayf("--%s %v: %s", e.flag, e.value, l.Error(e.problem))
+}
 
 // pinsHost reports whether a --cors-allowed-origins pattern is pinned to
 // the start and the end of the host in an Origin header, by kube-apiserver
@@ -67,22 +83,22 @@ func (s *ServerRunOptions) validateGeneric(add addFunc) {
 	for _, pattern := range g.CorsAllowedOriginList {
 		switch _, err := filters.CompileOrigins([]string{pattern}); {
 		case pattern == "":
-			add("cors-allowed-origins", `""`, "an empty pattern matches every origin; drop it")
+			add("cors-allowed-origins", `""`, lang.Errorf("an empty pattern matches every origin; drop it"))
 		case err != nil:
-			add("cors-allowed-origins", pattern, "must be a regular expression: "+err.Error())
+			add("cors-allowed-origins", pattern, lang.Errorf("must be a regular expression: %v", err))
 		case !pinsHost(pattern):
-			add("cors-allowed-origins", pattern, `must pin the start of the host with '^' or '//' and its end with '$' or ':', `+
-				`e.g. '//example\.com(:|$)': an unpinned pattern also matches other hosts (the check kube-apiserver added in v1.27, CVE-2022-1996)`)
+			add("cors-allowed-origins", pattern, lang.Errorf(`must pin the start of the host with '^' or '//' and its end with '$' or ':', `+
+				`e.g. '//example\.com(:|$)': an unpinned pattern also matches other hosts (the check kube-apiserver added in v1.27, CVE-2022-1996)`))
 		}
 	}
-	notNegative := func(flag string, n int, zero string) {
+	notNegative := func(flag string, n int, problem error) {
 		if n < 0 {
-			add(flag, n, "must be 0 or more (0 "+zero+")")
+			add(flag, n, problem)
 		}
 	}
-	notNegative("max-requests-inflight", g.MaxRequestsInFlight, "means no limit")
-	notNegative("max-mutating-requests-inflight", g.MaxMutatingRequestsInFlight, "means no limit")
-	notNegative("min-request-timeout", g.MinRequestTimeout, "lets watches be cut at once")
+	notNegative("max-requests-inflight", g.MaxRequestsInFlight, lang.Errorf("must be 0 or more (0 means no limit)"))
+	notNegative("max-mutating-requests-inflight", g.MaxMutatingRequestsInFlight, lang.Errorf("must be 0 or more (0 means no limit)"))
+	notNegative("min-request-timeout", g.MinRequestTimeout, lang.Errorf("must be 0 or more (0 lets watches be cut at once)"))
 }
 
 // validateInsecureBind refuses to expose the insecure port beyond this
@@ -93,8 +109,8 @@ func (s *ServerRunOptions) validateInsecureBind(add addFunc) {
 		return
 	}
 	add("insecure-bind-address", in.BindAddress,
-		"the insecure port has no authentication or authorization, so it binds to loopback only "+
-			"(127.0.0.1 or ::1); add --allow-insecure-non-loopback to expose it anyway")
+		lang.Errorf("the insecure port has no authentication or authorization, so it binds to loopback only "+
+			"(127.0.0.1 or ::1); add --allow-insecure-non-loopback to expose it anyway"))
 }
 
 func (s *ServerRunOptions) validateClusterIPRange(add addFunc) {
@@ -104,19 +120,19 @@ func (s *ServerRunOptions) validateClusterIPRange(add addFunc) {
 	}
 	ones, bits := r.Mask.Size()
 	if bits-ones > 20 {
-		add("service-cluster-ip-range", r.String(), "is too large: at most 20 host bits (a /12 for IPv4)")
+		add("service-cluster-ip-range", r.String(), lang.Errorf("is too large: at most 20 host bits (a /12 for IPv4)"))
 	}
 }
 
 func (s *ServerRunOptions) validateServiceNodePort(add addFunc) {
 	p := s.KubernetesServiceNodePort
 	if p < 0 || p > 65535 {
-		add("kubernetes-service-node-port", p, "must be between 0 and 65535")
+		add("kubernetes-service-node-port", p, lang.Errorf("must be between 0 and 65535"))
 		return
 	}
 	if p > 0 && !s.ServiceNodePortRange.Contains(p) {
 		add("kubernetes-service-node-port", p,
-			"must be inside --service-node-port-range "+s.ServiceNodePortRange.String())
+			lang.Errorf("must be inside --service-node-port-range %s", s.ServiceNodePortRange.String()))
 	}
 }
 
@@ -125,17 +141,17 @@ func (s *ServerRunOptions) validateServingCert(add addFunc) {
 	switch {
 	case (c.CertFile == "") != (c.KeyFile == ""):
 		add("tls-cert-file", fmt.Sprintf("%q with --tls-private-key-file %q", c.CertFile, c.KeyFile),
-			"give both files or neither")
+			lang.Errorf("give both files or neither"))
 	case c.CertFile != "":
 		if _, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile); err != nil {
 			add("tls-cert-file", fmt.Sprintf("%s with --tls-private-key-file %s", c.CertFile, c.KeyFile),
-				"must be a readable PEM certificate and its private key: "+err.Error())
+				lang.Errorf("must be a readable PEM certificate and its private key: %v", err))
 		}
 	}
 	if v := s.SecureServing.MinTLSVersion; v != "" {
 		if _, ok := TLSVersions[v]; !ok {
-			add("tls-min-version", v, "must be VersionTLS12 or VersionTLS13: the walkthrough keeps TLS 1.2 as the floor "+
-				"(upstream also accepts VersionTLS10 and VersionTLS11)")
+			add("tls-min-version", v, lang.Errorf("must be VersionTLS12 or VersionTLS13: the walkthrough keeps TLS 1.2 as the floor "+
+				"(upstream also accepts VersionTLS10 and VersionTLS11)"))
 		}
 	}
 	s.validateCipherSuites(add)
@@ -154,7 +170,7 @@ func (s *ServerRunOptions) validateCipherSuites(add addFunc) {
 	for _, name := range names {
 		id, err := CipherSuite(name)
 		if err != nil {
-			add("tls-cipher-suites", name, err.Error())
+			add("tls-cipher-suites", name, err)
 			http2OK = true // one problem at a time
 		}
 		http2OK = http2OK || slices.Contains(http2CipherSuites, id)
@@ -163,7 +179,7 @@ func (s *ServerRunOptions) validateCipherSuites(add addFunc) {
 	// net/http refuses such a list when it sets up HTTP/2.
 	if !http2OK {
 		add("tls-cipher-suites", strings.Join(names, ","),
-			"must include TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, which HTTP/2 requires")
+			lang.Errorf("must include TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, which HTTP/2 requires"))
 	}
 }
 
@@ -184,7 +200,7 @@ func CipherSuite(name string) (uint16, error) {
 		switch {
 		case c.Name != name:
 		case onlyTLS13(c):
-			return 0, fmt.Errorf("a TLS 1.3 suite: Go always offers all three under TLS 1.3 and would ignore it here; "+
+			return 0, lang.Errorf("a TLS 1.3 suite: Go always offers all three under TLS 1.3 and would ignore it here; "+
 				"this list is for TLS 1.2; allowed: %s", strings.Join(cipherSuiteNames(), ", "))
 		default:
 			return c.ID, nil
@@ -193,13 +209,13 @@ func CipherSuite(name string) (uint16, error) {
 	if id, ok := cipherSuiteAliases[name]; ok {
 		return id, nil
 	}
-	allowed := "allowed: " + strings.Join(cipherSuiteNames(), ", ")
+	allowed := strings.Join(cipherSuiteNames(), ", ")
 	for _, c := range tls.InsecureCipherSuites() {
 		if c.Name == name {
-			return 0, fmt.Errorf("insecure cipher suite, which upstream accepts and the walkthrough does not; %s", allowed)
+			return 0, lang.Errorf("insecure cipher suite, which upstream accepts and the walkthrough does not; allowed: %s", allowed)
 		}
 	}
-	return 0, fmt.Errorf("unknown cipher suite; %s", allowed)
+	return 0, lang.Errorf("unknown cipher suite; allowed: %s", allowed)
 }
 
 // cipherSuiteNames are the suites --tls-cipher-suites accepts: Go's

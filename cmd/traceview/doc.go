@@ -21,6 +21,8 @@
 //	--requests                  show request spans (default true for text and html)
 //	--all                       list every request and every goroutine started
 //	                            for one, instead of counting them (text)
+//	--lang en|zh                the language of the labels (default: the locale's);
+//	                            what the run recorded is shown as it was recorded
 //
 // The html page draws the same lanes as swimlanes on a zoomable time axis,
 // with arrows from each chan.close to the goroutines it woke; clicking a

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 	"github.com/kubewalk/kubewalk/trace/view"
 	"github.com/spf13/pflag"
 )
@@ -32,18 +34,26 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.Logs, "logs", false, "Show log lines too.")
 	requests := fs.Bool("requests", true, "Show request spans and their goroutines (text and html formats only).")
 	fs.BoolVar(&o.All, "all", false, "List every request and every goroutine started for one; by default the text format counts them.")
+	language := fs.String("lang", "", "Language of the labels: "+strings.Join(lang.Names(), " or ")+
+		" (default: from LC_ALL, LC_MESSAGES or LANG); what the trace recorded is shown as recorded.")
 	help := fs.BoolP("help", "h", false, "Print this help and exit.")
-	if err := fs.Parse(args); err != nil {
-		fmt.Fprintf(stderr, "traceview: %v\nRun 'traceview --help' for usage.\n", err)
+	err := fs.Parse(args)
+	l := lang.FromEnv(os.Getenv)
+	if err == nil && *language != "" {
+		l, err = lang.Parse(*language)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "traceview: %s\n%s\n", l.Error(err), l.Say("Run 'traceview --help' for usage."))
 		return 2
 	}
+	o.Lang = l
 	if *help {
-		fmt.Fprintf(stdout, "Usage: traceview [flags] [file]  (default file: walkthrough-trace.json)\n\n%s", fs.FlagUsages())
+		fmt.Fprintf(stdout, "%s\n\n%s", l.Say("Usage: traceview [flags] [file]  (default file: walkthrough-trace.json)"), fs.FlagUsages())
 		return 0
 	}
 	render := renderers[*format]
 	if render == nil || fs.NArg() > 1 {
-		fmt.Fprintf(stderr, "traceview: --format %s with %d files: want text, mermaid or html, and at most one file\n", *format, fs.NArg())
+		fmt.Fprintf(stderr, "traceview: %s\n", l.Sayf("--format %s with %d files: want text, mermaid or html, and at most one file", *format, fs.NArg()))
 		return 2
 	}
 	o.Requests = *requests && *format != "mermaid"
@@ -54,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	t, err := readFile(path)
 	if err != nil {
-		fmt.Fprintf(stderr, "traceview: %s: %v\n", path, err)
+		fmt.Fprintf(stderr, "traceview: %s: %s\n", path, l.Error(err))
 		return 1
 	}
 	if *output == "" {
@@ -63,7 +73,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = writeFile(*output, t, o, render)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "traceview: writing: %v\n", err)
+		fmt.Fprintf(stderr, "traceview: %s\n", l.Sayf("writing: %v", err))
 		return 1
 	}
 	return 0
@@ -88,7 +98,7 @@ func readFile(path string) (*view.Trace, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("no such file (run go run ./cmd/walkthrough first, or name a trace file)")
+			return nil, lang.Errorf("no such file (run go run ./cmd/walkthrough first, or name a trace file)")
 		}
 		return nil, err
 	}

@@ -14,7 +14,14 @@ import (
 
 // No test here may leave a goroutine behind: what the tests run must end
 // everything it starts.
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	// The labels' language comes from the locale when --lang is not given:
+	// the tests expect English, whatever the machine's locale.
+	for _, key := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		os.Unsetenv(key)
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // traceFile writes a small real trace and returns its path.
 func traceFile(t *testing.T) string {

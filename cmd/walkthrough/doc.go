@@ -32,6 +32,9 @@
 //	--trace-html FILE    also write the trace as a timeline page, at the end of the run
 //	--log-format FORMAT  console (the narration) or json (every field, for machines)
 //	--log-level LEVEL    debug, info, warn or error (default info); -v is --log-level=debug
+//	--lang LANG          the language of the narration: en or zh (default: the locale's,
+//	                     from LC_ALL, LC_MESSAGES or LANG); upstream's own log messages,
+//	                     and the names of goroutines and channels, stay as upstream's
 //
 // The narration goes to stderr, the summary to stdout. The trace is a
 // stream of OpenTelemetry spans, one JSON object per line; go run

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,31 +12,32 @@ import (
 	"time"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 // The steps of a tour, in the order they first start, with what each
-// does: what --step explains before each.
+// does: what --step explains before each, in English (lang.N).
 var stepOrder = []struct{ function, does string }{
-	{"main.main", "main builds the options, registers their flags, parses the command line and calls app.Run."},
-	{"options.NewServerRunOptions", "NewServerRunOptions fills every option group with upstream's defaults."},
-	{"options.ServerRunOptions.AddFlags", "AddFlags registers a flag for every option, group by group."},
-	{"server.SetupSignalHandler", "SetupSignalHandler makes stopCh and starts the goroutine that closes it on the first SIGINT or SIGTERM."},
-	{"app.Run", "app.Run logs the version and calls every startup step in upstream's order."},
-	{"app.CreateNodeDialer", "CreateNodeDialer decides how the API server reaches nodes: an SSH tunneler, or a direct transport."},
-	{"app.CreateKubeAPIServerConfig", "CreateKubeAPIServerConfig defaults, validates and applies the options: the generic config, a certificate, the service IP range."},
-	{"app.createAPIExtensionsConfig", "createAPIExtensionsConfig copies the generic config for the apiextensions server."},
-	{"app.createAPIExtensionsServer", "createAPIExtensionsServer builds the innermost server, on EmptyDelegate."},
-	{"app.CreateKubeAPIServer", "CreateKubeAPIServer builds kube-apiserver, delegating to apiextensions."},
-	{"server.GenericAPIServer.PrepareRun", "PrepareRun installs /healthz with every check of the chain."},
-	{"app.createAggregatorConfig", "createAggregatorConfig copies the generic config for the aggregator."},
-	{"app.createAggregatorServer", "createAggregatorServer builds the outermost server, delegating to kube-apiserver."},
-	{"kubeserver.BuildInsecureHandlerChain", "BuildInsecureHandlerChain wraps the aggregator's Director in the insecure port's filters."},
-	{"kubeserver.NonBlockingRun", "NonBlockingRun makes internalStopCh, serves the insecure port, and starts the goroutine that closes internalStopCh once stopCh closes."},
-	{"kubeserver.serveInsecurely", "serveInsecurely builds the plain HTTP server and calls RunServer."},
-	{"server.RunServer", "RunServer listens, starts the goroutine that closes the listener on its stop channel and the one that serves, and returns the port."},
-	{"server.preparedGenericAPIServer.Run", "Run serves the secure port through NonBlockingRun, then blocks on stopCh."},
-	{"server.preparedGenericAPIServer.NonBlockingRun", "The generic NonBlockingRun makes its own internalStopCh, serves the secure port, and starts its forwarding goroutine."},
-	{"server.GenericAPIServer.serveSecurely", "serveSecurely builds the HTTPS server (TLS 1.2 at least) and calls RunServer."},
+	{"main.main", lang.N("main builds the options, registers their flags, parses the command line and calls app.Run.")},
+	{"options.NewServerRunOptions", lang.N("NewServerRunOptions fills every option group with upstream's defaults.")},
+	{"options.ServerRunOptions.AddFlags", lang.N("AddFlags registers a flag for every option, group by group.")},
+	{"server.SetupSignalHandler", lang.N("SetupSignalHandler makes stopCh and starts the goroutine that closes it on the first SIGINT or SIGTERM.")},
+	{"app.Run", lang.N("app.Run logs the version and calls every startup step in upstream's order.")},
+	{"app.CreateNodeDialer", lang.N("CreateNodeDialer decides how the API server reaches nodes: an SSH tunneler, or a direct transport.")},
+	{"app.CreateKubeAPIServerConfig", lang.N("CreateKubeAPIServerConfig defaults, validates and applies the options: the generic config, a certificate, the service IP range.")},
+	{"app.createAPIExtensionsConfig", lang.N("createAPIExtensionsConfig copies the generic config for the apiextensions server.")},
+	{"app.createAPIExtensionsServer", lang.N("createAPIExtensionsServer builds the innermost server, on EmptyDelegate.")},
+	{"app.CreateKubeAPIServer", lang.N("CreateKubeAPIServer builds kube-apiserver, delegating to apiextensions.")},
+	{"server.GenericAPIServer.PrepareRun", lang.N("PrepareRun installs /healthz with every check of the chain.")},
+	{"app.createAggregatorConfig", lang.N("createAggregatorConfig copies the generic config for the aggregator.")},
+	{"app.createAggregatorServer", lang.N("createAggregatorServer builds the outermost server, delegating to kube-apiserver.")},
+	{"kubeserver.BuildInsecureHandlerChain", lang.N("BuildInsecureHandlerChain wraps the aggregator's Director in the insecure port's filters.")},
+	{"kubeserver.NonBlockingRun", lang.N("NonBlockingRun makes internalStopCh, serves the insecure port, and starts the goroutine that closes internalStopCh once stopCh closes.")},
+	{"kubeserver.serveInsecurely", lang.N("serveInsecurely builds the plain HTTP server and calls RunServer.")},
+	{"server.RunServer", lang.N("RunServer listens, starts the goroutine that closes the listener on its stop channel and the one that serves, and returns the port.")},
+	{"server.preparedGenericAPIServer.Run", lang.N("Run serves the secure port through NonBlockingRun, then blocks on stopCh.")},
+	{"server.preparedGenericAPIServer.NonBlockingRun", lang.N("The generic NonBlockingRun makes its own internalStopCh, serves the secure port, and starts its forwarding goroutine.")},
+	{"server.GenericAPIServer.serveSecurely", lang.N("serveSecurely builds the HTTPS server (TLS 1.2 at least) and calls RunServer.")},
 }
 
 // chapterEnds maps each chapter to the step --until CHAPTER stops after:
@@ -71,21 +71,21 @@ func untilStep(name string) (string, error) {
 		chapters = append(chapters, c)
 	}
 	slices.Sort(chapters)
-	return "", fmt.Errorf("--until %s: not a step or a chapter; steps: %s; chapters: %s",
+	return "", lang.Errorf("--until %s: not a step or a chapter; steps: %s; chapters: %s",
 		name, strings.Join(steps, ", "), strings.Join(chapters, ", "))
 }
 
-// newStepper returns the pauses --until and --step ask for, or nil when
-// they ask for none. An unknown --until, or --step without a terminal, is
-// an error.
-func newStepper(wf *walkthroughFlags, env runEnv) (*stepper, error) {
+// newStepper returns the pauses --until and --step ask for, speaking l,
+// or nil when they ask for none. An unknown --until, or --step without a
+// terminal, is an error.
+func newStepper(wf *walkthroughFlags, env runEnv, l lang.Lang) (*stepper, error) {
 	if wf.Until == "" && !wf.Step {
 		return nil, nil
 	}
 	if wf.Step && !env.terminal {
-		return nil, errors.New("--step: needs a terminal on stdin, to wait for Enter before each step")
+		return nil, lang.Errorf("--step: needs a terminal on stdin, to wait for Enter before each step")
 	}
-	p := &stepper{step: wf.Step, in: bufio.NewReader(env.stdin), out: env.stdout, signals: env.signals}
+	p := &stepper{step: wf.Step, in: bufio.NewReader(env.stdin), out: env.stdout, signals: env.signals, lang: l}
 	if wf.Until != "" {
 		until, err := untilStep(wf.Until)
 		if err != nil {
@@ -105,6 +105,7 @@ type stepper struct {
 	out     io.Writer
 	kit     *trace.Kit
 	signals chan<- os.Signal
+	lang    lang.Lang
 
 	mu   sync.Mutex
 	done bool // q was pressed: pause no more
@@ -118,17 +119,17 @@ func (p *stepper) pause(up trace.Upstream, ended bool) {
 	case p.done:
 		return
 	case p.step && !ended:
-		fmt.Fprintf(p.out, "\n▸ next: %s\n  %s\n  upstream: https://github.com/kubernetes/kubernetes/blob/%s/%s\n  read: docs/%s.md\n",
-			up.Function, does(up.Function), up.Ref, up.File, up.Chapter)
-		p.prompt("Enter runs it; q shuts down: ")
+		fmt.Fprint(p.out, p.lang.Sayf("\n▸ next: %s\n  %s\n  upstream: https://github.com/kubernetes/kubernetes/blob/%s/%s\n  read: docs/%s.md\n",
+			up.Function, p.lang.Say(does(up.Function)), up.Ref, up.File, up.Chapter))
+		p.prompt(p.lang.Say("Enter runs it; q shuts down: "))
 	case ended && up.Function == p.until:
 		p.until = "" // once: RunServer runs twice
-		fmt.Fprintf(p.out, "\n■ paused after %s\n", up.Function)
-		printState(p.out, settled(p.kit))
+		fmt.Fprint(p.out, p.lang.Sayf("\n■ paused after %s\n", up.Function))
+		printState(p.out, p.lang, settled(p.kit))
 		if then := thenAfter[up.Function]; then != "" {
-			fmt.Fprintf(p.out, "  next: %s\n", then)
+			fmt.Fprint(p.out, p.lang.Sayf("  next: %s\n", p.lang.Say(then)))
 		}
-		p.prompt("Enter continues; q shuts down through the normal cascade: ")
+		p.prompt(p.lang.Say("Enter continues; q shuts down through the normal cascade: "))
 	}
 }
 
@@ -140,7 +141,7 @@ func (p *stepper) prompt(question string) {
 	if err == nil && strings.TrimSpace(line) != "q" {
 		return
 	}
-	fmt.Fprintln(p.out, "\nshutting down: sending SIGINT")
+	fmt.Fprintln(p.out, p.lang.Say("\nshutting down: sending SIGINT"))
 	p.done = true
 	p.signals <- os.Interrupt
 }
@@ -156,16 +157,16 @@ func does(function string) string {
 
 // thenAfter says what happens after each step --until CHAPTER stops at.
 var thenAfter = map[string]string{
-	"server.SetupSignalHandler":     "app.Run logs the version and starts the walk.",
-	"app.CreateNodeDialer":          "CreateKubeAPIServerConfig turns the options into configuration.",
-	"app.CreateKubeAPIServerConfig": "the apiextensions server is built, on EmptyDelegate.",
-	"app.createAPIExtensionsServer": "CreateKubeAPIServer builds kube-apiserver on it.",
-	"app.CreateKubeAPIServer": "kube-apiserver's PrepareRun, then the aggregator " +
-		"(or, with KUBE_API_VERSIONS, the insecure port straight away).",
-	"app.createAggregatorServer":                     "BuildInsecureHandlerChain and NonBlockingRun open the insecure port.",
-	"kubeserver.NonBlockingRun":                      "the aggregator's PrepareRun().Run opens the secure port.",
-	"server.RunServer":                               "back in NonBlockingRun, the forwarding goroutine starts; the secure port comes next.",
-	"server.preparedGenericAPIServer.NonBlockingRun": "Run blocks on stopCh until something closes it.",
+	"server.SetupSignalHandler":     lang.N("app.Run logs the version and starts the walk."),
+	"app.CreateNodeDialer":          lang.N("CreateKubeAPIServerConfig turns the options into configuration."),
+	"app.CreateKubeAPIServerConfig": lang.N("the apiextensions server is built, on EmptyDelegate."),
+	"app.createAPIExtensionsServer": lang.N("CreateKubeAPIServer builds kube-apiserver on it."),
+	"app.CreateKubeAPIServer": lang.N("kube-apiserver's PrepareRun, then the aggregator " +
+		"(or, with KUBE_API_VERSIONS, the insecure port straight away)."),
+	"app.createAggregatorServer":                     lang.N("BuildInsecureHandlerChain and NonBlockingRun open the insecure port."),
+	"kubeserver.NonBlockingRun":                      lang.N("the aggregator's PrepareRun().Run opens the secure port."),
+	"server.RunServer":                               lang.N("back in NonBlockingRun, the forwarding goroutine starts; the secure port comes next."),
+	"server.preparedGenericAPIServer.NonBlockingRun": lang.N("Run blocks on stopCh until something closes it."),
 }
 
 // settleWait bounds how long a pause waits for the goroutines to settle.
@@ -222,16 +223,16 @@ func kitGoroutinesBlocked() bool {
 	return true
 }
 
-// printState writes the live state: goroutines and what they wait on,
-// channels not closed and who will close them, listeners open.
-func printState(w io.Writer, st trace.Stats) {
-	fmt.Fprintf(w, "  steps run: %d; goroutines %d started, %d ended; channels %d made, %d closed; listeners %d opened, %d closed\n",
-		st.Steps, st.GoroutinesStarted, st.GoroutinesEnded, st.ChansMade, st.ChansClosed, st.ListenersOpened, st.ListenersClosed)
+// printState writes the live state, in l: goroutines and what they wait
+// on, channels not closed and who will close them, listeners open.
+func printState(w io.Writer, l lang.Lang, st trace.Stats) {
+	fmt.Fprint(w, l.Sayf("  steps run: %d; goroutines %d started, %d ended; channels %d made, %d closed; listeners %d opened, %d closed\n",
+		st.Steps, st.GoroutinesStarted, st.GoroutinesEnded, st.ChansMade, st.ChansClosed, st.ListenersOpened, st.ListenersClosed))
 	if len(st.Open) == 0 {
-		fmt.Fprintln(w, "  alive: nothing")
+		fmt.Fprintln(w, l.Say("  alive: nothing"))
 		return
 	}
-	fmt.Fprintln(w, "  alive:")
+	fmt.Fprintln(w, l.Say("  alive:"))
 	for _, o := range st.Open {
 		fmt.Fprintf(w, "    %-9s %s (%s)\n", o.Kind, o.Name, o.Detail)
 	}

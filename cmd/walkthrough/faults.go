@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net"
 	"slices"
 	"strconv"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/kubewalk/kubewalk/chapters/options"
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 // injectFault breaks the insecure port from outside the steps, as the
@@ -39,9 +38,9 @@ func injectFault(ctx context.Context, s *options.ServerRunOptions) (struck <-cha
 		addr := ln.Addr().(*net.TCPAddr)
 		s.InsecureServing.Listener = nil // listen again, on the port held
 		s.InsecureServing.BindAddress, s.InsecureServing.BindPort = addr.IP, addr.Port
-		trace.Log(ctx).Warn().Str(trace.LogNoteKey, "as another process would: serveInsecurely's listen fails, "+
-			"and NonBlockingRun closes internalStopCh before returning the error").
-			Msg("--break=insecure-bind: holding " + addr.String())
+		trace.Log(ctx).Warn().Str(trace.LogNoteKey, lang.Say(ctx, "as another process would: serveInsecurely's listen fails, "+
+			"and NonBlockingRun closes internalStopCh before returning the error")).
+			Msg(lang.Sayf(ctx, "--break=insecure-bind: holding %s", addr))
 		return nil, func() { ln.Close() }, nil
 	case options.BreakListener:
 		ln, err := insecureListener(s)
@@ -53,8 +52,8 @@ func injectFault(ctx context.Context, s *options.ServerRunOptions) (struck <-cha
 			if !listening(ctx, ln.Addr().String()) {
 				return // Run failed first
 			}
-			trace.Log(ctx).Warn().Str(trace.LogNoteKey, "Serve returns while stopCh is open, so RunServer's serve goroutine panics").
-				Msg("--break=listener: closing the insecure listener")
+			trace.Log(ctx).Warn().Str(trace.LogNoteKey, lang.Say(ctx, "Serve returns while stopCh is open, so RunServer's serve goroutine panics")).
+				Msg(lang.Say(ctx, "--break=listener: closing the insecure listener"))
 			trace.CloseListener(ctx, ln)
 		})
 		return struck, func() {}, nil
@@ -94,11 +93,11 @@ func insecureListener(s *options.ServerRunOptions) (net.Listener, error) {
 		return in.Listener, nil
 	}
 	if in.BindPort <= 0 {
-		return nil, errors.New("needs the insecure port, and --insecure-port is 0")
+		return nil, lang.Errorf("needs the insecure port, and --insecure-port is 0")
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(in.BindAddress.String(), strconv.Itoa(in.BindPort)))
 	if err != nil {
-		return nil, fmt.Errorf("cannot take the insecure port: %w", err)
+		return nil, lang.Errorf("cannot take the insecure port: %v", err)
 	}
 	return ln, nil
 }

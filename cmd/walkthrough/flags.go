@@ -5,8 +5,10 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/kubewalk/kubewalk/chapters/options"
+	"github.com/kubewalk/kubewalk/trace/lang"
 	"github.com/rs/zerolog"
 	"github.com/spf13/pflag"
 )
@@ -27,6 +29,8 @@ type walkthroughFlags struct {
 	LogLevel         string
 	Verbose          bool
 	Help             bool
+	// Lang is the language of the narration; empty: the locale's.
+	Lang string
 }
 
 func newWalkthroughFlags() *walkthroughFlags {
@@ -58,6 +62,8 @@ func (f *walkthroughFlags) AddFlags(fs *pflag.FlagSet) {
 	g.StringVar(&f.LogFormat, "log-format", d.LogFormat, "Log format: console or json.")
 	g.StringVar(&f.LogLevel, "log-level", d.LogLevel, "Lowest level logged: debug, info, warn or error.")
 	g.BoolVarP(&f.Verbose, "verbose", "v", d.Verbose, "Log at debug level; the same as --log-level=debug.")
+	g.StringVar(&f.Lang, "lang", d.Lang, "Language of the narration: "+strings.Join(lang.Names(), " or ")+
+		" (default: from LC_ALL, LC_MESSAGES or LANG; upstream's own log messages stay in English).")
 	g.BoolVarP(&f.Help, "help", "h", d.Help, "Print this help and exit.")
 	g.VisitAll(func(fl *pflag.Flag) {
 		fl.Annotations = map[string][]string{options.GroupAnnotation: {"walkthrough"}}
@@ -78,7 +84,7 @@ func (f *walkthroughFlags) level() (zerolog.Level, error) {
 	}
 	l, ok := logLevels[f.LogLevel]
 	if !ok {
-		return 0, fmt.Errorf("--log-level %s: allowed: debug, info, warn, error", f.LogLevel)
+		return 0, lang.Errorf("--log-level %s: allowed: debug, info, warn, error", f.LogLevel)
 	}
 	return l, nil
 }
@@ -86,18 +92,27 @@ func (f *walkthroughFlags) level() (zerolog.Level, error) {
 func (f *walkthroughFlags) validate() []error {
 	var errs []error
 	if f.LogFormat != "console" && f.LogFormat != "json" {
-		errs = append(errs, fmt.Errorf("--log-format %s: allowed: console, json", f.LogFormat))
+		errs = append(errs, lang.Errorf("--log-format %s: allowed: console, json", f.LogFormat))
 	}
 	if _, err := f.level(); err != nil {
 		errs = append(errs, err)
 	}
 	if f.TraceRequestsMax < 0 {
-		errs = append(errs, fmt.Errorf("--trace-requests-max %d: allowed: 0 (no limit) or more", f.TraceRequestsMax))
+		errs = append(errs, lang.Errorf("--trace-requests-max %d: allowed: 0 (no limit) or more", f.TraceRequestsMax))
 	}
 	if f.TraceHTML != "" && f.TraceFile == "" {
-		errs = append(errs, fmt.Errorf("--trace-html %s: needs a trace: give --trace-file too", f.TraceHTML))
+		errs = append(errs, lang.Errorf("--trace-html %s: needs a trace: give --trace-file too", f.TraceHTML))
 	}
 	return errs
+}
+
+// language returns the language --lang names, or the locale's when it
+// names none; an unknown name is an error naming the known ones.
+func (f *walkthroughFlags) language() (lang.Lang, error) {
+	if f.Lang == "" {
+		return lang.FromEnv(os.Getenv), nil
+	}
+	return lang.Parse(f.Lang)
 }
 
 // noColor reports whether console logs must be plain: when w is not a
@@ -116,9 +131,9 @@ func noColor(w io.Writer) bool {
 
 // printHelp writes the usage and the flags group by group, walkthrough
 // first, as modern kube-apiserver groups its help.
-func printHelp(w io.Writer, fs *pflag.FlagSet) {
-	fmt.Fprintf(w, "Usage: walkthrough [flags]\n\n"+
-		"Walkthrough starts a miniature kube-apiserver (v1.7) and narrates its startup and shutdown.\n")
+func printHelp(w io.Writer, fs *pflag.FlagSet, l lang.Lang) {
+	fmt.Fprint(w, l.Say("Usage: walkthrough [flags]\n\n"+
+		"Walkthrough starts a miniature kube-apiserver (v1.7) and narrates its startup and shutdown.\n"))
 	var groups []string
 	byGroup := map[string]*pflag.FlagSet{}
 	fs.VisitAll(func(fl *pflag.Flag) {
@@ -133,7 +148,7 @@ func printHelp(w io.Writer, fs *pflag.FlagSet) {
 		groups = append([]string{"walkthrough"}, slices.Delete(groups, i, i+1)...)
 	}
 	for _, g := range groups {
-		fmt.Fprintf(w, "\n%s flags:\n\n%s", capitalize(g), byGroup[g].FlagUsages())
+		fmt.Fprintf(w, "\n%s\n\n%s", l.Sayf("%s flags:", capitalize(g)), byGroup[g].FlagUsages())
 	}
 }
 
@@ -145,9 +160,9 @@ func capitalize(s string) string {
 }
 
 // printBreaks lists the faults --break can inject (--break=help).
-func printBreaks(w io.Writer) {
-	fmt.Fprintf(w, "Faults for --break, each explained in a chapter of the book (docs/<chapter>.md):\n\n")
+func printBreaks(w io.Writer, l lang.Lang) {
+	fmt.Fprint(w, l.Say("Faults for --break, each explained in a chapter of the book (docs/<chapter>.md):\n\n"))
 	for _, f := range options.Faults {
-		fmt.Fprintf(w, "  %-14s %s (chapter %s)\n", f.Name, f.Teaches, f.Chapter)
+		fmt.Fprintf(w, "  %-14s %s\n", f.Name, l.Sayf("%s (chapter %s)", l.Say(f.Teaches), f.Chapter))
 	}
 }

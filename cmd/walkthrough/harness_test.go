@@ -35,6 +35,12 @@ func TestMain(m *testing.M) {
 			signals: make(chan os.Signal, 2), insecure: inherited(3), secure: inherited(4)}
 		os.Exit(run(context.Background(), strings.Fields(args), env))
 	}
+	// The narration's language comes from the locale when --lang is not
+	// given: the tests expect English, whatever the locale of the machine
+	// running them, unless a test sets one.
+	for _, key := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		os.Unsetenv(key)
+	}
 	goleak.VerifyTestMain(m)
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubewalk/kubewalk/chapters/options"
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 // listenOnFreePorts is --free-ports: for each port that is on and not
@@ -51,7 +52,7 @@ func listenOnFreePorts(ctx context.Context, s *options.ServerRunOptions) (closeA
 	if sec.Listener != nil {
 		e = e.Str("secure", sec.Listener.Addr().String())
 	}
-	e.Str(trace.LogNoteKey, "ours: kube-apiserver cannot pick a port, and 0 turns its ports off").
-		Msg("--free-ports: listening on ports the system picked")
+	e.Str(trace.LogNoteKey, lang.Say(ctx, "ours: kube-apiserver cannot pick a port, and 0 turns its ports off")).
+		Msg(lang.Say(ctx, "--free-ports: listening on ports the system picked"))
 	return closeAll, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/kubewalk/kubewalk/chapters/options"
 	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 	"github.com/kubewalk/kubewalk/trace/view"
 	"github.com/spf13/pflag"
 )
@@ -58,25 +59,30 @@ func run(ctx context.Context, args []string, env runEnv) int {
 	early.SetOutput(io.Discard)
 	wf.AddFlags(early)
 	_ = early.Parse(args)
-
-	pauses, err := newStepper(wf, env)
+	l, err := wf.language()
 	if err != nil {
 		fmt.Fprintf(stderr, "walkthrough: %v\n", err)
+		return 2
+	}
+
+	pauses, err := newStepper(wf, env, l)
+	if err != nil {
+		fmt.Fprintf(stderr, "walkthrough: %s\n", l.Error(err))
 		return 2
 	}
 	level, _ := wf.level()
 	cfg := trace.Config{
 		TraceFile: wf.TraceFile, Requests: wf.TraceRequests, MaxRequestSpans: wf.TraceRequestsMax, Version: version,
 		Log: stderr, LogFormat: logFormatOr(wf.LogFormat), LogLevel: level,
-		NoColor: noColor(stderr), Timestamps: true,
+		NoColor: noColor(stderr), Timestamps: true, Lang: l,
 	}
 	if pauses != nil {
 		cfg.Pause = pauses.pause
 	}
 	kit, err := trace.Setup(cfg)
 	if err != nil {
-		fmt.Fprintf(stderr, "walkthrough: --trace-file %s: %v (want a writable file in an existing directory, or --trace-file= for no trace)\n",
-			wf.TraceFile, errors.Unwrap(err))
+		fmt.Fprintf(stderr, "walkthrough: %s\n", l.Sayf("--trace-file %s: %v (want a writable file in an existing directory, or --trace-file= for no trace)",
+			wf.TraceFile, errors.Unwrap(err)))
 		return 1
 	}
 	ctx = kit.Context(ctx)
@@ -89,24 +95,24 @@ func run(ctx context.Context, args []string, env runEnv) int {
 		kit.Discard() // nothing ran: leave nothing behind
 		return code
 	}
-	printSummary(stdout, kit.Stats(), kit.Requests(), ending, time.Since(start), wf.TraceFile)
+	printSummary(stdout, l, kit.Stats(), kit.Requests(), ending, time.Since(start), wf.TraceFile)
 	if err := kit.Shutdown(context.Background(), ending); err != nil {
-		fmt.Fprintf(stderr, "walkthrough: writing the trace: %v\n", err)
+		fmt.Fprintf(stderr, "walkthrough: %s\n", l.Sayf("writing the trace: %v", err))
 		return 1
 	}
 	if wf.TraceHTML != "" {
-		if err := writeHTML(wf.TraceFile, wf.TraceHTML); err != nil {
+		if err := writeHTML(wf.TraceFile, wf.TraceHTML, l); err != nil {
 			fmt.Fprintf(stderr, "walkthrough: --trace-html %s: %v\n", wf.TraceHTML, err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "  page:       %s (open it in a browser)\n", wf.TraceHTML)
+		fmt.Fprintln(stdout, l.Sayf("  page:       %s (open it in a browser)", wf.TraceHTML))
 	}
 	return code
 }
 
 // writeHTML renders the trace file as the timeline page traceview
 // --format html writes, requests included.
-func writeHTML(traceFile, page string) error {
+func writeHTML(traceFile, page string, l lang.Lang) error {
 	in, err := os.Open(traceFile)
 	if err != nil {
 		return err
@@ -117,7 +123,7 @@ func writeHTML(traceFile, page string) error {
 		return err
 	}
 	var b bytes.Buffer
-	if err := view.HTML(&b, t, view.Options{Requests: true}); err != nil {
+	if err := view.HTML(&b, t, view.Options{Requests: true, Lang: l}); err != nil {
 		return err
 	}
 	f, err := trace.CreateFile(page)
@@ -141,7 +147,7 @@ func logFormatOr(f string) string {
 // handler, app.Run. It returns the exit code and how the run ended, or an
 // empty ending when it stopped before the signal handler was set up.
 func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroughFlags, env runEnv) (code int, ending trace.Ending) {
-	stdout, stderr := env.stdout, env.stderr
+	stdout, stderr, l := env.stdout, env.stderr, lang.From(ctx)
 	ctx, end := trace.Step(ctx, upstreamMain)
 	var err error
 	defer func() { end(&err) }()
@@ -154,22 +160,22 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 	wf.AddFlags(fs)
 	s.AddFlags(ctx, fs)
 	if err = fs.Parse(args); err != nil {
-		fmt.Fprintf(stderr, "walkthrough: %v\nRun 'walkthrough --help' for usage.\n", err)
+		fmt.Fprintf(stderr, "walkthrough: %v\n%s\n", err, l.Say("Run 'walkthrough --help' for usage."))
 		return 2, ""
 	}
 	// --8<-- [end:main]
 	s.InsecureServing.Listener, s.SecureServing.Listener = env.insecure, env.secure
 	if wf.Help {
-		printHelp(stdout, fs)
+		printHelp(stdout, fs, l)
 		return 0, ""
 	}
 	if s.Break.Name == options.BreakHelp {
-		printBreaks(stdout)
+		printBreaks(stdout, l)
 		return 0, ""
 	}
 	if errs := append(wf.validate(), s.Validate()...); len(errs) > 0 {
 		for _, e := range errs {
-			fmt.Fprintf(stderr, "walkthrough: %v\n", e)
+			fmt.Fprintf(stderr, "walkthrough: %s\n", l.Error(e))
 		}
 		err = errors.Join(errs...)
 		return 1, ""
@@ -178,7 +184,7 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 	if wf.FreePorts {
 		closeAll, perr := listenOnFreePorts(ctx, s)
 		if perr != nil {
-			fmt.Fprintf(stderr, "walkthrough: %v\n", perr)
+			fmt.Fprintf(stderr, "walkthrough: %s\n", l.Error(perr))
 			err = perr
 			return 1, ""
 		}
@@ -188,7 +194,7 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 	defer cancel()
 	struck, release, err := injectFault(runCtx, s)
 	if err != nil {
-		fmt.Fprintf(stderr, "walkthrough: --break=%s: %v\n", s.Break.Name, err)
+		fmt.Fprintf(stderr, "walkthrough: --break=%s: %s\n", s.Break.Name, l.Error(err))
 		return 1, "" // nothing ran yet
 	}
 	defer release()
@@ -202,7 +208,7 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 	defer stop()
 	if werr := kit.Wait(waitCtx); werr != nil {
 		trace.Log(ctx).Error().Int("still running", len(kit.Stats().Open)).
-			Msg("goroutines did not end within " + exitWait.String())
+			Msg(l.Sayf("goroutines did not end within %s", exitWait))
 		noteOpenWatches(ctx, kit)
 	}
 	// The loopback client's connections would end with the process; a
@@ -213,7 +219,7 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 		return 1, trace.EndError
 	}
 	if tour.failedIt() {
-		fmt.Fprintln(stderr, "walkthrough: the tour could not reach the servers; see the log above")
+		fmt.Fprintln(stderr, "walkthrough: "+l.Say("the tour could not reach the servers; see the log above"))
 		return 1, trace.EndError
 	}
 	if tour.stoppedIt() {
@@ -228,9 +234,9 @@ func noteOpenWatches(ctx context.Context, kit *trace.Kit) {
 	for _, o := range kit.Stats().Open {
 		if strings.HasPrefix(o.Name, "watchChan.run") {
 			trace.Log(ctx).Warn().Str("goroutine", o.Name).
-				Str(trace.LogNoteKey, "as in v1.7: stopCh closes only the listeners, and a watch ends on its client, "+
-					"its timeout or its storage; upstream's process exits and cuts it (modern kube-apiserver drains watches first)").
-				Msg("a watch is still open as the process ends")
+				Str(trace.LogNoteKey, lang.Say(ctx, "as in v1.7: stopCh closes only the listeners, and a watch ends on its client, "+
+					"its timeout or its storage; upstream's process exits and cuts it (modern kube-apiserver drains watches first)")).
+				Msg(lang.Say(ctx, "a watch is still open as the process ends"))
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kubewalk/kubewalk/chapters/options"
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 // tour is the walkthrough's default mode: a few requests that show which
@@ -37,7 +38,7 @@ func (t *tour) failedIt() bool { return t.failed.Load() }
 const readyWait = 10 * time.Second
 
 // A request the tour sends, and what it shows with the aggregator and
-// without it (KUBE_API_VERSIONS set).
+// without it (KUBE_API_VERSIONS set), in English (lang.N).
 type tourRequest struct {
 	secure                 bool
 	path                   string
@@ -46,20 +47,20 @@ type tourRequest struct {
 
 var tourRequests = []tourRequest{
 	{false, "/apis/apiregistration.k8s.io/v1beta1",
-		"the aggregator, first in the chain, serves its own group",
-		"no aggregator: nothing serves apiregistration.k8s.io, so the end of the chain answers 404"},
+		lang.N("the aggregator, first in the chain, serves its own group"),
+		lang.N("no aggregator: nothing serves apiregistration.k8s.io, so the end of the chain answers 404")},
 	{false, "/apis/apiextensions.k8s.io/v1beta1",
-		"delegated twice: aggregator → kube-apiserver → apiextensions-apiserver",
-		"delegated once: kube-apiserver → apiextensions-apiserver"},
+		lang.N("delegated twice: aggregator → kube-apiserver → apiextensions-apiserver"),
+		lang.N("delegated once: kube-apiserver → apiextensions-apiserver")},
 	{false, "/api/v1/namespaces",
-		"delegated once, to kube-apiserver",
-		"kube-apiserver, first in the chain, serves the core group"},
+		lang.N("delegated once, to kube-apiserver"),
+		lang.N("kube-apiserver, first in the chain, serves the core group")},
 	{false, "/no/such/path",
-		"no server matched: the end of the chain, EmptyDelegate, answers 404",
-		"no server matched: the end of the chain, EmptyDelegate, answers 404"},
+		lang.N("no server matched: the end of the chain, EmptyDelegate, answers 404"),
+		lang.N("no server matched: the end of the chain, EmptyDelegate, answers 404")},
 	{true, "/api/v1/namespaces",
-		"the secure port: the same chain behind authentication and authorization (under the default AlwaysAllow, anonymous requests are off: 401)",
-		"the secure port: the same chain behind authentication and authorization (under the default AlwaysAllow, anonymous requests are off: 401)"},
+		lang.N("the secure port: the same chain behind authentication and authorization (under the default AlwaysAllow, anonymous requests are off: 401)"),
+		lang.N("the secure port: the same chain behind authentication and authorization (under the default AlwaysAllow, anonymous requests are off: 401)")},
 }
 
 // startTour starts the tour's goroutine unless serve is set. The goroutine
@@ -74,8 +75,8 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded 
 	insecure, secure := bases(s)
 	if serve {
 		trace.Log(ctx).Info().Str("insecure", insecure).Str("secure", secure).
-			Str(trace.LogNoteKey, "Ctrl-C closes stopCh; a second Ctrl-C exits at once").
-			Msg("serving until SIGINT or SIGTERM")
+			Str(trace.LogNoteKey, lang.Say(ctx, "Ctrl-C closes stopCh; a second Ctrl-C exits at once")).
+			Msg(lang.Say(ctx, "serving until SIGINT or SIGTERM"))
 		return t
 	}
 	noAggregator := os.Getenv("KUBE_API_VERSIONS") != ""
@@ -112,10 +113,10 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded 
 				note = r.noAggregatorNote
 			}
 			if base == "" {
-				trace.Log(ctx).Info().Str("path", r.path).Msg("skipped: that port is turned off")
+				trace.Log(ctx).Info().Str("path", r.path).Msg(lang.Say(ctx, "skipped: that port is turned off"))
 				continue
 			}
-			tourGet(ctx, c, base+r.path, note)
+			tourGet(ctx, c, base+r.path, lang.Say(ctx, note))
 		}
 		c.CloseIdleConnections()
 		w := watchNamespaces(ctx, insecure)
@@ -124,8 +125,8 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded 
 			slow = startSlowRequest(ctx, c, cmp.Or(insecure, secure))
 		}
 		trace.Log(ctx).Info().
-			Str(trace.LogNoteKey, "as Ctrl-C would: the signal handler closes stopCh and the cascade begins").
-			Msg("tour done: sending SIGINT")
+			Str(trace.LogNoteKey, lang.Say(ctx, "as Ctrl-C would: the signal handler closes stopCh and the cascade begins")).
+			Msg(lang.Say(ctx, "tour done: sending SIGINT"))
 		t.stopped.Store(true)
 		signals <- os.Interrupt
 		if slow != nil {
@@ -146,8 +147,8 @@ func startSlowRequest(ctx context.Context, c *http.Client, base string) <-chan s
 	done := trace.Go(ctx, "tour: slow request", func(ctx context.Context) {
 		// Not cancelled when Run returns: main waits for this goroutine, so
 		// the request may finish, where upstream's process would have exited.
-		tourGet(context.WithoutCancel(ctx), c, url, "answered after the listener closed: closing a listener does not end the requests in flight "+
-			"(upstream's process would have exited and cut it off; modern kube-apiserver drains it)")
+		tourGet(context.WithoutCancel(ctx), c, url, lang.Say(ctx, "answered after the listener closed: closing a listener does not end the requests in flight "+
+			"(upstream's process would have exited and cut it off; modern kube-apiserver drains it)"))
 	})
 	for deadline := time.Now().Add(readyWait); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 		st, _ := trace.StatsFrom(ctx)
@@ -213,7 +214,7 @@ func waitReady(ctx context.Context, c *http.Client, wait time.Duration, bases ..
 			}
 			if wait > 0 && time.Now().After(deadline) {
 				trace.Log(ctx).Error().Str("url", base+"/healthz").
-					Msg("tour: the server did not become healthy in " + wait.String() + "; stopping it")
+					Msg(lang.Sayf(ctx, "tour: the server did not become healthy in %s; stopping it", wait))
 				return false
 			}
 			time.Sleep(2 * time.Millisecond)
@@ -236,7 +237,7 @@ func healthy(ctx context.Context, c *http.Client, url string) bool {
 		resp.StatusCode == http.StatusForbidden
 }
 
-// tourGet sends one request and logs who answered it.
+// tourGet sends one request and logs who answered it, with note.
 func tourGet(ctx context.Context, c *http.Client, url, note string) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	resp, err := c.Do(req)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 // tourWatch is the tour's watch on namespaces: a client like kubectl get
@@ -25,7 +26,7 @@ type tourWatch struct {
 // insecure port is off or the watch could not be opened.
 func watchNamespaces(ctx context.Context, insecure string) *tourWatch {
 	if insecure == "" {
-		trace.Log(ctx).Info().Msg("tour: the watch is skipped: the insecure port is turned off")
+		trace.Log(ctx).Info().Msg(lang.Say(ctx, "tour: the watch is skipped: the insecure port is turned off"))
 		return nil
 	}
 	url := insecure + "/api/v1/namespaces"
@@ -44,7 +45,7 @@ func watchNamespaces(ctx context.Context, insecure string) *tourWatch {
 		return nil
 	}
 	trace.Log(ctx).Info().Int("status", resp.StatusCode).
-		Str(trace.LogNoteKey, "a watch: long-running, so no request timeout and no in-flight limit; it stays open").
+		Str(trace.LogNoteKey, lang.Say(ctx, "a watch: long-running, so no request timeout and no in-flight limit; it stays open")).
 		Msgf("GET %s?watch=1&timeoutSeconds=600 → %d", url, resp.StatusCode)
 	w := &tourWatch{body: resp.Body, dec: json.NewDecoder(resp.Body), hangUp: cancel}
 	c := &http.Client{Transport: transport}
@@ -64,12 +65,12 @@ func (w *tourWatch) next(ctx context.Context) {
 		}
 	}
 	if err := w.dec.Decode(&event); err != nil {
-		trace.Log(ctx).Error().Err(err).Msg("tour: reading the watch")
+		trace.Log(ctx).Error().Err(err).Msg(lang.Say(ctx, "tour: reading the watch"))
 		return
 	}
 	m := event.Object.Metadata
 	trace.Log(ctx).Info().Str("resourceVersion", m.ResourceVersion).
-		Msgf("watch event %s %s", event.Type, m.Name)
+		Msg(lang.Sayf(ctx, "watch event %s %s", event.Type, m.Name))
 }
 
 // close waits until Run has returned (ctx is done), then hangs up: the
@@ -85,9 +86,9 @@ func (w *tourWatch) close(ctx context.Context) {
 	for deadline := time.Now().Add(exitWait / 2); othersRunning(ctx) && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
 	}
-	trace.Log(ctx).Info().Str(trace.LogNoteKey, "stopCh and the listeners' close did not end it: in v1.7 the process exit does, "+
-		"here the tour's client hangs up in its place (modern kube-apiserver drains watches at shutdown)").
-		Msg("tour: Run has returned and the watch is still open: hanging up")
+	trace.Log(ctx).Info().Str(trace.LogNoteKey, lang.Say(ctx, "stopCh and the listeners' close did not end it: in v1.7 the process exit does, "+
+		"here the tour's client hangs up in its place (modern kube-apiserver drains watches at shutdown)")).
+		Msg(lang.Say(ctx, "tour: Run has returned and the watch is still open: hanging up"))
 	w.hangUp()
 	w.body.Close()
 	// The server notices, and its watch goroutine ends: wait for it, so

@@ -45,7 +45,7 @@ def make_tour_page():
         raise PluginError("building cmd/walkthrough for the tour page failed:\n" + build.stderr)
     page = os.path.join(out, TOUR_PAGE)
     os.makedirs(os.path.dirname(page))
-    run = subprocess.run([walkthrough, "--free-ports",
+    run = subprocess.run([walkthrough, "--free-ports", "--lang=en",  # never the locale's
                           "--trace-file", os.path.join(out, "tour.json"), "--trace-html", page],
                          cwd=out, capture_output=True, text=True, timeout=60)
     if run.returncode != 0:

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	oteltrace "go.opentelemetry.io/otel/trace"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -183,7 +184,7 @@ func stopAndDrain(watcher watch.Interface) {
 }
 
 func logWatchEnd(ctx context.Context, reason string) {
-	trace.Log(ctx).Info().Str("reason", reason).Msg("watch ended")
+	trace.Log(ctx).Info().Str("reason", reason).Msg(lang.Say(ctx, "watch ended"))
 }
 
 // streamSerializers offers only the media types a watch can be streamed

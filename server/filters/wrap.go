@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 // WithPanicRecovery recovers a panic of handler, logs it with upstream's
@@ -26,7 +27,7 @@ func WithPanicRecovery(handler http.Handler) http.Handler {
 					http.StatusInternalServerError)
 			}
 			trace.Log(req.Context()).Error().Str("stack", string(debug.Stack())).
-				Str(trace.LogNoteKey, "the panic is contained: the request gets a 500, the server goes on").
+				Str(trace.LogNoteKey, lang.Say(req.Context(), "the panic is contained: the request gets a 500, the server goes on")).
 				Msgf("APIServer panic'd on %v %v: %v", req.Method, req.RequestURI, err)
 		}()
 		handler.ServeHTTP(sw, req)

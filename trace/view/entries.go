@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 // Options choose what a rendering shows.
@@ -24,6 +25,9 @@ type Options struct {
 	// path and status, and one per name of the requests' goroutines, under
 	// the goroutine that served them.
 	All bool
+	// Lang is the language of the labels (package lang); the zero value is
+	// English. What the trace recorded is shown as it was recorded.
+	Lang lang.Lang
 }
 
 // entry is one line of a lane: a span starting, or an event.

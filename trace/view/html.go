@@ -4,9 +4,12 @@ import (
 	"embed"
 	"html/template"
 	"io"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 // The page is one file: the template, its style and its script are
@@ -16,10 +19,29 @@ var (
 	//go:embed html/page.html.tmpl html/page.css html/page.js
 	assets embed.FS
 
-	pageTemplate = template.Must(template.ParseFS(assets, "html/page.html.tmpl"))
-	pageStyle    = template.CSS(mustAsset("html/page.css"))
-	pageScript   = template.JS(mustAsset("html/page.js"))
+	// The template says its texts with say, sayf and sayHTML (a text
+	// with markup, from our own tables), bound to a language by HTML.
+	pageTemplate = template.Must(template.New("page.html.tmpl").Funcs(template.FuncMap{
+		"say": lang.English.Say, "sayf": lang.English.Sayf, "sayHTML": sayHTML(lang.English),
+	}).ParseFS(assets, "html/page.html.tmpl"))
+	pageStyle  = template.CSS(mustAsset("html/page.css"))
+	pageScript = template.JS(mustAsset("html/page.js"))
+	// pageTexts are the texts the script says, with say('…') or
+	// sayf('…', …): HTML gives the page their translations.
+	pageTexts = scriptTexts(mustAsset("html/page.js"))
 )
+
+func sayHTML(l lang.Lang) func(string) template.HTML {
+	return func(s string) template.HTML { return template.HTML(l.Say(s)) }
+}
+
+func scriptTexts(script string) []string {
+	var texts []string
+	for _, m := range regexp.MustCompile(`\bsayf?\('((?:[^'\\]|\\.)*)'`).FindAllStringSubmatch(script, -1) {
+		texts = append(texts, strings.NewReplacer(`\'`, `'`, `\\`, `\`).Replace(m[1]))
+	}
+	return texts
+}
 
 func mustAsset(name string) string {
 	b, err := assets.ReadFile(name)
@@ -41,32 +63,46 @@ func mustAsset(name string) string {
 // page loads nothing: style, script and the trace (as one JSON blob) are
 // inline, and html/template escapes every text of the trace. It draws
 // only what is in view, so a trace of 100k spans still scrolls. HTML
-// returns the first error writing to w.
+// returns the first error writing to w. Its labels are in o.Lang.
 func HTML(w io.Writer, t *Trace, o Options) error {
-	d := t.pageData(o)
+	d, l := t.pageData(o), o.Lang
 	p := page{
-		Title:   "kubewalk trace",
-		Summary: t.summary(),
+		Lang:    l.Tag(),
+		Title:   l.Say("kubewalk trace"),
+		Summary: t.summary(l),
 		Lanes:   len(d.Lanes),
 		Marks:   legendMarks,
 		Style:   pageStyle,
 		Script:  pageScript,
+		Words:   map[string]string{},
 		Data:    d,
 	}
 	if p.Summary.Ending != "" {
 		p.Title += ": " + p.Summary.Ending
 	}
-	return pageTemplate.Execute(w, p)
+	for _, s := range pageTexts {
+		if said := l.Say(s); said != s {
+			p.Words[s] = said
+		}
+	}
+	tmpl, err := pageTemplate.Clone()
+	if err != nil {
+		return err
+	}
+	tmpl.Funcs(template.FuncMap{"say": l.Say, "sayf": l.Sayf, "sayHTML": sayHTML(l)})
+	return tmpl.Execute(w, p)
 }
 
 // page is what the template renders.
 type page struct {
+	Lang    string // the page's language, as html's lang attribute
 	Title   string
 	Summary summary
 	Lanes   int
 	Marks   []legendMark
 	Style   template.CSS
 	Script  template.JS
+	Words   map[string]string // the script's texts, translated (English: none)
 	Data    *pageData
 }
 
@@ -88,22 +124,22 @@ type count struct{ Name, Value string }
 
 type stillOpen struct{ Kind, Name, Detail string }
 
-func (t *Trace) summary() summary {
+func (t *Trace) summary(l lang.Lang) summary {
 	s := summary{Spans: len(t.Spans), Wall: ms(t.End.Sub(t.Start))}
 	if t.Summary == nil {
 		steps, goroutines := t.kinds()
-		s.Counts = []count{{"steps", strconv.Itoa(steps)}, {"goroutines", strconv.Itoa(goroutines) + " in the file"}}
+		s.Counts = []count{{l.Say("steps"), strconv.Itoa(steps)}, {l.Say("goroutines"), l.Sayf("%d in the file", goroutines)}}
 		return s
 	}
 	a := t.Summary.Attrs
 	s.Ending = a[trace.EndingKey]
 	s.Counts = []count{
-		{"steps", a[trace.StepsKey]},
-		{"goroutines", a[trace.GoroutinesStartedKey] + " started, " + a[trace.GoroutinesEndedKey] + " ended"},
-		{"channels", a[trace.ChansMadeKey] + " made, " + a[trace.ChansClosedKey] + " closed"},
-		{"listeners", a[trace.ListenersOpenedKey] + " opened, " + a[trace.ListenersClosedKey] + " closed"},
+		{l.Say("steps"), a[trace.StepsKey]},
+		{l.Say("goroutines"), l.Sayf("%s started, %s ended", a[trace.GoroutinesStartedKey], a[trace.GoroutinesEndedKey])},
+		{l.Say("channels"), l.Sayf("%s made, %s closed", a[trace.ChansMadeKey], a[trace.ChansClosedKey])},
+		{l.Say("listeners"), l.Sayf("%s opened, %s closed", a[trace.ListenersOpenedKey], a[trace.ListenersClosedKey])},
 	}
-	s.Counted, s.Requests = t.counted()
+	s.Counted, s.Requests = t.counted(l)
 	for _, e := range t.Summary.Events {
 		if e.Name == trace.EventStillOpen {
 			s.StillOpen = append(s.StillOpen, stillOpen{
@@ -124,17 +160,18 @@ func (s summary) EndingClass() string {
 	return "warn"
 }
 
-// legendMark is one kind of marker as the legend shows it; the script
-// draws the same shape in the same colour.
+// legendMark is one kind of marker as the legend shows it (its label in
+// English, said in the page's language); the script draws the same shape
+// in the same colour.
 type legendMark struct{ Name, Label string }
 
 var legendMarks = []legendMark{
-	{trace.EventChanMake, "channel made"},
-	{trace.EventChanWait, "blocks on a channel"},
-	{trace.EventChanClose, "channel closed"},
-	{trace.EventChanRecv, "woken: channel closed"},
-	{trace.EventListenerOpen, "listener opened"},
-	{trace.EventListenerClose, "listener closed"},
-	{"log", "log line in upstream's words"},
-	{"panic", "goroutine panicked"},
+	{trace.EventChanMake, lang.N("channel made")},
+	{trace.EventChanWait, lang.N("blocks on a channel")},
+	{trace.EventChanClose, lang.N("channel closed")},
+	{trace.EventChanRecv, lang.N("woken: channel closed")},
+	{trace.EventListenerOpen, lang.N("listener opened")},
+	{trace.EventListenerClose, lang.N("listener closed")},
+	{"log", lang.N("log line in upstream's words")},
+	{"panic", lang.N("goroutine panicked")},
 }

@@ -457,8 +457,8 @@ func TestHTMLEscapesTraceText(t *testing.T) {
 			t.Errorf("the page contains %q unescaped", bad)
 		}
 	}
-	if n := strings.Count(page, "<script"); n != 2 {
-		t.Errorf("the page has %d script elements; want its own 2", n)
+	if n := strings.Count(page, "<script"); n != 3 {
+		t.Errorf("the page has %d script elements; want its own 3 (the words, the data, the script)", n)
 	}
 	for _, want := range []string{name, value} {
 		if !slices.Contains(d.Strings, want) {

@@ -5,13 +5,13 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 // Trace is a trace file read back: its spans in the order they started,
@@ -101,12 +101,12 @@ func Read(r io.Reader) (*Trace, error) {
 			return nil, decodeError(n, cr.n, err)
 		}
 		if s.Name == "" || s.SpanContext.SpanID == "" || s.StartTime.IsZero() {
-			return nil, fmt.Errorf("object %d is not a span: it has no Name, SpanContext.SpanID or StartTime", n)
+			return nil, lang.Errorf("object %d is not a span: it has no Name, SpanContext.SpanID or StartTime", n)
 		}
 		t.Spans = append(t.Spans, convert(&s))
 	}
 	if len(t.Spans) == 0 {
-		return nil, errors.New("no spans: the file is empty")
+		return nil, lang.Errorf("no spans: the file is empty")
 	}
 	if err := t.link(); err != nil {
 		return nil, err
@@ -116,20 +116,20 @@ func Read(r io.Reader) (*Trace, error) {
 
 func decodeError(n int, size int64, err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("truncated: the file ends (after %d bytes) in the middle of object %d", size, n)
+		return lang.Errorf("truncated: the file ends (after %d bytes) in the middle of object %d", size, n)
 	}
 	var syntax *json.SyntaxError
 	if errors.As(err, &syntax) {
-		return fmt.Errorf("not a trace file: invalid JSON at byte %d: %v", syntax.Offset, err)
+		return lang.Errorf("not a trace file: invalid JSON at byte %d: %v", syntax.Offset, err)
 	}
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
 		if typ.Field == "" {
-			return fmt.Errorf("object %d is not a span: it is a JSON %s, not an object", n, typ.Value)
+			return lang.Errorf("object %d is not a span: it is a JSON %s, not an object", n, typ.Value)
 		}
-		return fmt.Errorf("object %d is not a span: its %s is a JSON %s", n, typ.Field, typ.Value)
+		return lang.Errorf("object %d is not a span: its %s is a JSON %s", n, typ.Field, typ.Value)
 	}
-	return fmt.Errorf("object %d is not a span: %v", n, err)
+	return lang.Errorf("object %d is not a span: %v", n, err)
 }
 
 func convert(s *span) *Span {
@@ -232,7 +232,7 @@ func checkAcyclic(spans []*Span) error {
 		path = path[:0]
 		for p := s; p != nil && state[p] != checked; p = p.Parent {
 			if state[p] == visiting {
-				return fmt.Errorf("span %q (%s) is its own ancestor", p.Name, p.ID)
+				return lang.Errorf("span %q (%s) is its own ancestor", p.Name, p.ID)
 			}
 			state[p] = visiting
 			path = append(path, p)

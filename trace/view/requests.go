@@ -5,13 +5,14 @@ import (
 	"strconv"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 // counted is what the summary span says of the requests served without a
 // span (the walkthrough's --trace-requests-max): a line that says how
 // many, and one line per method, path and status with the count and the
 // latency quantiles. Both are empty when every request had a span.
-func (t *Trace) counted() (head string, groups []string) {
+func (t *Trace) counted(l lang.Lang) (head string, groups []string) {
 	if t.Summary == nil {
 		return "", nil
 	}
@@ -20,11 +21,11 @@ func (t *Trace) counted() (head string, groups []string) {
 	if n == "" || n == "0" {
 		return "", nil
 	}
-	why := "request spans were off"
+	why := l.Say("request spans were off")
 	if limit := a[trace.RequestSpansLimitKey]; limit != "" && limit != "0" && a[trace.RequestsRecordedKey] == limit {
-		why = "all past the first " + limit + " (the walkthrough's --trace-requests-max)"
+		why = l.Sayf("all past the first %s (the walkthrough's --trace-requests-max)", limit)
 	}
-	head = fmt.Sprintf("requests without a span: %s, %s; counted by method, path and status, and the %s goroutines started for them have no span either",
+	head = l.Sayf("requests without a span: %s, %s; counted by method, path and status, and the %s goroutines started for them have no span either",
 		n, why, a[trace.GoroutinesUnrecordedKey])
 	for _, e := range t.Summary.Events {
 		if e.Name != trace.EventRequestsCounted {

@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 // Text writes t as a timeline: a header, then each lane with its steps
@@ -23,8 +24,8 @@ import (
 // the goroutine that served the requests. A request goroutine that
 // panicked keeps its lane.
 func Text(w io.Writer, t *Trace, o Options) error {
-	bw := bufio.NewWriter(w)
-	t.header(bw)
+	bw, l := bufio.NewWriter(w), o.Lang
+	t.header(bw, l)
 	lanes := t.entries(o)
 	grouped := map[*Lane][]*Lane{} // serving lane → its requests' goroutines
 	if !o.All {
@@ -37,24 +38,24 @@ func Text(w io.Writer, t *Trace, o Options) error {
 			}
 		}
 	}
-	for _, l := range t.Lanes {
-		es, ok := lanes[l]
+	for _, lane := range t.Lanes {
+		es, ok := lanes[lane]
 		if !ok {
 			continue
 		}
-		fmt.Fprintf(bw, "\n%s\n", printable(t.laneTitle(l)))
-		lines, counted := t.lines(es, o.All)
-		lines = append(lines, t.requestGoroutines(grouped[l])...)
+		fmt.Fprintf(bw, "\n%s\n", printable(t.laneTitle(lane, l)))
+		lines, counted := t.lines(es, o.All, l)
+		lines = append(lines, t.requestGoroutines(grouped[lane], l)...)
 		slices.SortStableFunc(lines, func(a, b line) int { return a.at.Compare(b.at) })
 		for _, ln := range lines {
 			fmt.Fprintf(bw, "  %9s  %s\n", t.rel(ln.at), printable(ln.text))
 		}
-		if counted || len(grouped[l]) > 0 {
-			fmt.Fprintln(bw, "  (counted: traceview --all lists every request and every goroutine started for one)")
+		if counted || len(grouped[lane]) > 0 {
+			fmt.Fprintln(bw, l.Say("  (counted: traceview --all lists every request and every goroutine started for one)"))
 		}
 	}
-	t.stillOpen(bw)
-	if head, groups := t.counted(); head != "" {
+	t.stillOpen(bw, l)
+	if head, groups := t.counted(l); head != "" {
 		fmt.Fprintf(bw, "\n%s:\n", printable(head))
 		for _, g := range groups {
 			fmt.Fprintf(bw, "  %s\n", printable(g))
@@ -72,7 +73,7 @@ type line struct {
 // lines describes a lane's entries. Unless all, requests with the same
 // text (method, path, status) share the line of the first, with their
 // count and the time of the last; counted reports whether any did.
-func (t *Trace) lines(es []entry, all bool) (_ []line, counted bool) {
+func (t *Trace) lines(es []entry, all bool, l lang.Lang) (_ []line, counted bool) {
 	type group struct {
 		line, n int
 		last    time.Time
@@ -80,7 +81,7 @@ func (t *Trace) lines(es []entry, all bool) (_ []line, counted bool) {
 	var out []line
 	groups := map[string]*group{}
 	for _, e := range es {
-		text := describe(e)
+		text := describe(e, l)
 		if !all && e.event == nil && e.span.Kind() == trace.KindRequest {
 			if g := groups[text]; g != nil {
 				g.n++
@@ -93,7 +94,7 @@ func (t *Trace) lines(es []entry, all bool) (_ []line, counted bool) {
 	}
 	for _, g := range groups {
 		if g.n > 1 {
-			out[g.line].text += fmt.Sprintf("  ×%d, the last at %s", g.n, t.rel(g.last))
+			out[g.line].text += l.Sayf("  ×%d, the last at %s", g.n, t.rel(g.last))
 			counted = true
 		}
 	}
@@ -102,7 +103,7 @@ func (t *Trace) lines(es []entry, all bool) (_ []line, counted bool) {
 
 // requestGoroutines describes the goroutines started for the requests a
 // lane served: a line per goroutine name, at the start of the first.
-func (t *Trace) requestGoroutines(lanes []*Lane) []line {
+func (t *Trace) requestGoroutines(lanes []*Lane, l lang.Lang) []line {
 	type group struct {
 		first, last *Lane
 		n           int
@@ -128,10 +129,10 @@ func (t *Trace) requestGoroutines(lanes []*Lane) []line {
 		g := groups[name]
 		seqs := "goroutine " + g.first.Span.Attrs[trace.GoroutineIDKey]
 		if g.n > 1 {
-			seqs = fmt.Sprintf("%d goroutines, %s to %s", g.n, g.first.Span.Attrs[trace.GoroutineIDKey], g.last.Span.Attrs[trace.GoroutineIDKey])
+			seqs = l.Sayf("%d goroutines, %s to %s", g.n, g.first.Span.Attrs[trace.GoroutineIDKey], g.last.Span.Attrs[trace.GoroutineIDKey])
 		}
 		out = append(out, line{g.first.Span.Start,
-			fmt.Sprintf("go %s (%s, one per request), the last ended %s", name, seqs, t.rel(g.ended))})
+			l.Sayf("go %s (%s, one per request), the last ended %s", name, seqs, t.rel(g.ended))})
 	}
 	return out
 }
@@ -149,44 +150,45 @@ func (t *Trace) kinds() (steps, goroutines int) {
 	return steps, goroutines
 }
 
-func (t *Trace) header(w io.Writer) {
+func (t *Trace) header(w io.Writer, l lang.Lang) {
 	steps, goroutines := t.kinds()
-	fmt.Fprintf(w, "trace: %s, spans %d, steps %d, goroutines %d\n", ms(t.End.Sub(t.Start)), len(t.Spans), steps, goroutines)
+	fmt.Fprintln(w, l.Sayf("trace: %s, spans %d, steps %d, goroutines %d", ms(t.End.Sub(t.Start)), len(t.Spans), steps, goroutines))
 	if t.Summary != nil {
-		fmt.Fprintf(w, "ended: %s\n", t.Summary.Attrs[trace.EndingKey])
+		fmt.Fprintln(w, l.Sayf("ended: %s", t.Summary.Attrs[trace.EndingKey]))
 	}
 }
 
-func (t *Trace) laneTitle(l *Lane) string {
-	if l.Span == nil {
+func (t *Trace) laneTitle(lane *Lane, l lang.Lang) string {
+	if lane.Span == nil {
 		return "[main]"
 	}
-	g := l.Span
-	title := fmt.Sprintf("[goroutine %s: %s]", g.Attrs[trace.GoroutineIDKey], l.Name)
+	g := lane.Span
+	title := fmt.Sprintf("[goroutine %s: %s]", g.Attrs[trace.GoroutineIDKey], lane.Name)
 	if g.Parent != nil {
-		title += " started by " + g.Parent.Name
+		title += l.Sayf(" started by %s", g.Parent.Name)
 	}
-	title += fmt.Sprintf(", %s → %s", t.rel(g.Start), t.rel(g.End))
+	end := t.rel(g.End)
 	if g.End.Before(g.Start) {
-		title = strings.TrimSuffix(title, t.rel(g.End)) + "(no end time)"
+		end = l.Say("(no end time)")
 	}
+	title += fmt.Sprintf(", %s → %s", t.rel(g.Start), end)
 	if g.Failed {
-		title += ", panicked"
+		title += l.Say(", panicked")
 	}
 	return title
 }
 
-// describe is the text of one entry.
-func describe(e entry) string {
+// describe is the text of one entry, in l.
+func describe(e entry, l lang.Lang) string {
 	s := e.span
 	if e.event == nil {
 		indent := strings.Repeat("  ", depth(s))
 		if s.Kind() == trace.KindRequest {
 			return fmt.Sprintf("%s%s → %s", indent, s.Name, s.Attrs["http.response.status_code"])
 		}
-		text := fmt.Sprintf("%s▸ %s (%s)", indent, s.Name, duration(s))
+		text := fmt.Sprintf("%s▸ %s (%s)", indent, s.Name, duration(s, l))
 		if s.Failed {
-			text += " error: " + s.Status
+			text += l.Sayf(" error: %s", s.Status)
 		}
 		return text
 	}
@@ -194,14 +196,14 @@ func describe(e entry) string {
 	if s.Kind() == trace.KindStep {
 		indent = strings.Repeat("  ", depth(s)+1)
 	}
-	return indent + describeEvent(e.event)
+	return indent + describeEvent(e.event, l)
 }
 
-func describeEvent(e *Event) string {
+func describeEvent(e *Event, l lang.Lang) string {
 	a := e.Attrs
 	switch e.Name {
 	case trace.EventChanMake:
-		return fmt.Sprintf("chan.make %s (closed by %s)", a[trace.ChanNameKey], a[trace.ChanOwnerKey])
+		return fmt.Sprintf("chan.make %s (%s)", a[trace.ChanNameKey], l.Sayf("closed by %s", a[trace.ChanOwnerKey]))
 	case trace.EventChanClose, trace.EventChanWait, trace.EventChanRecv:
 		return e.Name + " " + a[trace.ChanNameKey]
 	case trace.EventListenerOpen, trace.EventListenerClose:
@@ -212,9 +214,9 @@ func describeEvent(e *Event) string {
 	return "log: " + e.Name
 }
 
-func (t *Trace) stillOpen(w io.Writer) {
+func (t *Trace) stillOpen(w io.Writer, l lang.Lang) {
 	if t.Summary == nil {
-		fmt.Fprintln(w, "\nno summary span: the run did not finish writing its trace")
+		fmt.Fprintln(w, l.Say("\nno summary span: the run did not finish writing its trace"))
 		return
 	}
 	var open []string
@@ -224,17 +226,17 @@ func (t *Trace) stillOpen(w io.Writer) {
 		}
 	}
 	if len(open) == 0 {
-		fmt.Fprintln(w, "\nstill open at the end: nothing")
+		fmt.Fprintln(w, l.Say("\nstill open at the end: nothing"))
 		return
 	}
-	fmt.Fprintln(w, "\nstill open at the end:")
+	fmt.Fprintln(w, l.Say("\nstill open at the end:"))
 	fmt.Fprintln(w, strings.Join(open, "\n"))
 }
 
-// duration is how long s took, or says it has no end time.
-func duration(s *Span) string {
+// duration is how long s took, or says in l that it has no end time.
+func duration(s *Span, l lang.Lang) string {
 	if s.End.Before(s.Start) {
-		return "no end time"
+		return l.Say("no end time")
 	}
 	return ms(s.End.Sub(s.Start))
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kubewalk/kubewalk/server/storage"
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
@@ -68,7 +69,7 @@ func (wc *watchChan) run(ctx context.Context) {
 	trace.Make(ctx, wc.resultChan, "resultChan", "watchChan.run "+wc.key) // made by startWatch, for this goroutine
 	why := "stopped: its server called Stop"
 	defer func() {
-		trace.Log(ctx).Info().Str("reason", why).Msg("watchChan ended")
+		trace.Log(ctx).Info().Str("reason", why).Msg(lang.Say(ctx, "watchChan ended"))
 		trace.Close(ctx, wc.resultChan)
 	}()
 	b := wc.store.backend
@@ -115,7 +116,7 @@ func (wc *watchChan) send(e *event) bool {
 	}
 	select {
 	case wc.resultChan <- *res:
-		trace.Log(wc.ctx).Debug().Str("type", string(res.Type)).Int64("rev", e.rev).Msg("watch event sent")
+		trace.Log(wc.ctx).Debug().Str("type", string(res.Type)).Int64("rev", e.rev).Msg(lang.Say(wc.ctx, "watch event sent"))
 		return true
 	case <-wc.ctx.Done():
 		return false

@@ -9,11 +9,21 @@
 (function () {
   'use strict';
   const body = document.body;
+  // The page's texts, in the language of #words (English text → its
+  // translation, given by trace/view/html.go for the texts said here):
+  // say(text), and sayf(format, …) for a format whose %s (or %[n]s) take
+  // the arguments.
+  const WORDS = JSON.parse(document.getElementById('words').textContent);
+  const say = (s) => WORDS[s] || s;
+  const sayf = (s, ...args) => {
+    let next = 0;
+    return say(s).replace(/%(?:\[(\d+)\])?s/g, (_, n) => String(n ? args[n - 1] : args[next++]));
+  };
   window.addEventListener('error', function (e) {
     body.dataset.rendered = 'error';
     const p = document.getElementById('error');
     p.hidden = false;
-    p.textContent = 'The timeline failed to draw: ' + e.message;
+    p.textContent = sayf('The timeline failed to draw: %s', e.message);
   });
   const loadStart = performance.now();
 
@@ -141,8 +151,8 @@
     labels = new Map(); // their places, classes and toggles may have changed
     orders.delete(labelsInner);
     const grouped = lanes.filter((l) => l.group >= 0).length;
-    laneCount.textContent = order.length === lanes.length ? lanes.length.toLocaleString('en') + ' lanes'
-      : order.length.toLocaleString('en') + ' of ' + lanes.length.toLocaleString('en') + ' lanes shown';
+    laneCount.textContent = order.length === lanes.length ? sayf('%s lanes', lanes.length.toLocaleString('en'))
+      : sayf('%s of %s lanes shown', order.length.toLocaleString('en'), lanes.length.toLocaleString('en'));
     body.dataset.lanesShown = String(order.length);
     body.dataset.lanesGrouped = String(grouped);
     body.dataset.laneGroups = String(lanes.filter((l) => l.members.length).length);
@@ -526,8 +536,8 @@
       drawArrow(ctx, ARROW_STYLE[a.kind], x1, y1, x2, y2, on);
       if (x1 === x2 && Math.abs(y2 - y1) < 24) return; // too short to have two ends to click
       const tips = arrowTips(a);
-      if (inView(tips.tail[1], 0)) addItem('t' + k, tips.tail[0] - 6, tips.tail[1] - 6, 12, 12, () => 'arrow from ' + itemText(arrowItem(a)) + ': go to its other end, ' + itemText(arrowTarget(a)));
-      if (inView(tips.head[1], 0)) addItem('h' + k, tips.head[0] - 6, tips.head[1] - 6, 12, 12, () => 'arrow to ' + itemText(arrowTarget(a)) + ': go to its other end, ' + itemText(arrowItem(a)));
+      if (inView(tips.tail[1], 0)) addItem('t' + k, tips.tail[0] - 6, tips.tail[1] - 6, 12, 12, () => sayf('arrow from %s: go to its other end, %s', itemText(arrowItem(a)), itemText(arrowTarget(a))));
+      if (inView(tips.head[1], 0)) addItem('h' + k, tips.head[0] - 6, tips.head[1] - 6, 12, 12, () => sayf('arrow to %s: go to its other end, %s', itemText(arrowTarget(a)), itemText(arrowItem(a))));
     });
   }
 
@@ -691,24 +701,27 @@
     const by = el('span', 'by');
     if (l.span >= 0) {
       const p = sp.parent[l.span];
-      by.textContent = (p >= 0 ? 'started by ' + str(sp.name[p]) + ', ' : '') + 'ran ' + at(sp.start[l.span]) + ' → ' + at(sp.end[l.span]);
+      const ran = sayf('ran %s → %s', at(sp.start[l.span]), at(sp.end[l.span]));
+      by.textContent = p >= 0 ? sayf('started by %s, %s', str(sp.name[p]), ran) : ran;
       if (sp.status[l.span]) {
         d.classList.add('failed');
-        by.textContent = '✖ panicked · ' + by.textContent;
+        by.textContent = sayf('✖ panicked · %s', by.textContent);
       }
     } else {
-      by.textContent = 'the main goroutine';
+      by.textContent = say('the main goroutine');
     }
     b.append(name, by);
     b.title = l.name + (l.span >= 0 ? ' (goroutine.seq ' + l.seq + ')' : '');
     d.append(b);
     if (l.members.length) {
       const n = l.members.length.toLocaleString('en');
-      const t = el('button', 'group-toggle', (l.open ? '▾ hide ' : '▸ show ') + n + ' request goroutine' + (l.members.length > 1 ? 's' : ''));
+      const t = el('button', 'group-toggle', l.members.length > 1
+        ? (l.open ? sayf('▾ hide %s request goroutines', n) : sayf('▸ show %s request goroutines', n))
+        : (l.open ? say('▾ hide 1 request goroutine') : say('▸ show 1 request goroutine')));
       t.type = 'button';
       t.dataset.group = String(i);
       t.setAttribute('aria-expanded', String(l.open));
-      t.title = 'The goroutines started for the requests this goroutine served, one per request (WithTimeout\'s)';
+      t.title = say('The goroutines started for the requests this goroutine served, one per request (WithTimeout\'s)');
       d.append(t);
     }
     return d;
@@ -732,18 +745,18 @@
     return str(ev.name[e]);
   }
   function spanLabel(s) {
-    return str(sp.kind[s]) + ' ' + str(sp.name[s]) + ', ' + duration(sp.end[s] - sp.start[s]) + ' from ' + at(sp.start[s]) +
-      (sp.status[s] ? ', failed' : '');
+    return sayf('%s %s, %s from %s', str(sp.kind[s]), str(sp.name[s]), duration(sp.end[s] - sp.start[s]), at(sp.start[s])) +
+      (sp.status[s] ? say(', failed') : '');
   }
   function itemText(item) {
     const i = item.i;
     if (item.type === 'span') return (sp.row[i] < 0 ? 'goroutine' : str(sp.kind[i])) + ' ' + str(sp.name[i]);
-    return markOf(i) + ' ' + markText(i) + ' in ' + lanes[sp.lane[ev.span[i]]].name;
+    return sayf('%s %s in %s', markOf(i), markText(i), lanes[sp.lane[ev.span[i]]].name);
   }
   function eventLabel(e) {
     const mark = markOf(e);
     const what = mark === 'log' ? 'log: ' + str(ev.name[e]) : mark + ' ' + markText(e);
-    return what + ' at ' + at(ev.time[e]) + ' in ' + lanes[sp.lane[ev.span[e]]].name;
+    return sayf('%s at %s in %s', what, at(ev.time[e]), lanes[sp.lane[ev.span[e]]].name);
   }
 
   // ---- selection and details ----
@@ -812,7 +825,7 @@
   function showDetails(item) {
     details.replaceChildren();
     if (!item) {
-      details.append(el('p', 'hint', 'Click a bar, a marker or a goroutine\'s name to see its attributes and events here.'));
+      details.append(el('p', 'hint', say('Click a bar, a marker or a goroutine\'s name to see its attributes and events here.')));
     } else if (item.type === 'span') {
       spanDetails(item.i);
     } else {
@@ -824,23 +837,24 @@
     const kind = str(sp.kind[s]), lane = lanes[sp.lane[s]], kv = sp.attrs[s];
     details.append(el('h2', '', str(sp.name[s])));
     const meta = el('p', 'meta');
-    meta.append(el('span', 'kind', kind), (sp.row[s] < 0 ? '' : 'in ' + lane.name + ', ') + at(sp.start[s]) + ' → ' + at(sp.end[s]) +
-      ' (' + duration(sp.end[s] - sp.start[s]) + ')');
+    const when = at(sp.start[s]) + ' → ' + at(sp.end[s]) + ' (' + duration(sp.end[s] - sp.start[s]) + ')';
+    meta.append(el('span', 'kind', kind), sp.row[s] < 0 ? when : sayf('in %s, %s', lane.name, when));
     details.append(meta);
     if (sp.status[s]) details.append(el('p', 'failed', '✖ ' + str(sp.status[s])));
-    const link = el('a', 'permalink', 'link to this span');
+    const link = el('a', 'permalink', say('link to this span'));
     link.href = '#span=' + sp.id[s];
-    link.title = 'This page, opened at this span: #span=' + sp.id[s];
+    link.title = sayf('This page, opened at this span: %s', '#span=' + sp.id[s]);
     const actions = el('p', 'actions');
     actions.append(link);
     if (kind === 'step') {
-      const only = el('button', 'link', 'only the goroutines it started');
+      const only = el('button', 'link', say('only the goroutines it started'));
       only.type = 'button';
       only.addEventListener('click', () => setFilters('', str(sp.name[s])));
       actions.append(' · ', only);
     }
     if (sp.row[s] < 0 && lane.members.length) {
-      const t = el('button', 'link', (lane.open ? 'hide' : 'show') + ' the ' + lane.members.length.toLocaleString('en') + ' goroutines of its requests');
+      const n = lane.members.length.toLocaleString('en');
+      const t = el('button', 'link', lane.open ? sayf('hide the %s goroutines of its requests', n) : sayf('show the %s goroutines of its requests', n));
       t.type = 'button';
       t.addEventListener('click', () => {
         setOpen(lane.i, !lane.open);
@@ -850,29 +864,29 @@
     }
     details.append(actions);
     if (sp.upstream[s]) {
-      details.append(el('h3', '', 'Upstream'));
+      details.append(el('h3', '', say('Upstream')));
       const a = el('a', '', attr(kv, 'walkthrough.upstream.file') + ' @ ' + attr(kv, 'walkthrough.upstream.ref'));
       a.href = str(sp.upstream[s]);
       a.target = '_blank';
       a.rel = 'noopener noreferrer';
       const p = el('p');
-      p.append(attr(kv, 'walkthrough.upstream.function') + ' in ', a);
+      p.append(sayf('%s in ', attr(kv, 'walkthrough.upstream.function')), a);
       details.append(p);
     }
     if (sp.source[s]) {
-      details.append(el('h3', '', 'Our code'));
+      details.append(el('h3', '', say('Our code')));
       const p = el('p');
       p.append(el('code', '', str(sp.source[s])));
       details.append(p);
     }
     if (sp.parent[s] >= 0) {
       const p = sp.parent[s];
-      details.append(el('h3', '', sp.row[s] < 0 ? 'Started by' : sp.row[p] < 0 ? 'Runs in goroutine' : 'Called from'));
+      details.append(el('h3', '', sp.row[s] < 0 ? say('Started by') : sp.row[p] < 0 ? say('Runs in goroutine') : say('Called from')));
       details.append(linkTo({ type: 'span', i: sp.parent[s] }, str(sp.name[sp.parent[s]])));
     }
-    details.append(el('h3', '', 'Attributes'), attrTable(kv));
+    details.append(el('h3', '', say('Attributes')), attrTable(kv));
     const es = spanEvents[s] || [];
-    details.append(el('h3', '', 'Events (' + es.length + ')'));
+    details.append(el('h3', '', sayf('Events (%s)', es.length)));
     const ol = el('ol');
     for (const e of es) {
       const li = el('li');
@@ -887,17 +901,17 @@
   }
 
   const RELATION = {
-    'wake-true': 'Woke', 'wake-false': 'Woken by the close in',
-    'accept-true': 'Then, in the serving goroutine', 'accept-false': 'After the listener was closed in',
+    'wake-true': say('Woke'), 'wake-false': say('Woken by the close in'),
+    'accept-true': say('Then, in the serving goroutine'), 'accept-false': say('After the listener was closed in'),
   };
 
   function eventDetails(e) {
     const s = ev.span[e], lane = lanes[sp.lane[s]], mark = markOf(e);
     details.append(el('h2', '', mark === 'log' ? str(ev.name[e]) : mark + ' ' + markText(e)));
     const meta = el('p', 'meta');
-    meta.append(el('span', 'kind', mark === 'log' ? 'log' : 'event'), at(ev.time[e]) + ' in ' + lane.name);
+    meta.append(el('span', 'kind', mark === 'log' ? 'log' : 'event'), sayf('%s in %s', at(ev.time[e]), lane.name));
     details.append(meta);
-    details.append(el('h3', '', 'On'));
+    details.append(el('h3', '', say('On')));
     details.append(linkTo({ type: 'span', i: s }, str(sp.kind[s]) + ' ' + str(sp.name[s])));
     let heading = '', ol = null;
     for (const r of related.get(e) || []) {
@@ -907,10 +921,10 @@
         details.append(el('h3', '', heading), ol);
       }
       const o = r.other, li = el('li');
-      li.append(linkTo({ type: 'event', i: o }, markOf(o) + ' ' + markText(o) + ' in ' + lanes[sp.lane[ev.span[o]]].name + ' at ' + at(ev.time[o])));
+      li.append(linkTo({ type: 'event', i: o }, sayf('%s %s in %s at %s', markOf(o), markText(o), lanes[sp.lane[ev.span[o]]].name, at(ev.time[o]))));
       ol.append(li);
     }
-    details.append(el('h3', '', 'Attributes'), attrTable(ev.attrs[e]));
+    details.append(el('h3', '', say('Attributes')), attrTable(ev.attrs[e]));
   }
 
   // ---- keyboard ----
