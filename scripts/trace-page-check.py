@@ -227,9 +227,30 @@ def check_tour(b, c, page, spans, out):
     c.check(details_title(b) == "server.RunServer" and link == "#span=" + step["SpanContext"]["SpanID"],
             f"tour page: #span=ID selects server.RunServer and its details link to it ({link})")
 
-    # The step filter: only the goroutines RunServer started.
+    # The step filter: only the goroutines started under server.RunServer,
+    # directly or not; those started for a request stay grouped under the
+    # goroutine that served it, when that one is shown.
     b.click_element("#details .actions button")
-    want = sum(1 for g in gs if g not in per_request and "RunServer" in g["attrs"]["goroutine.name"])
+    by_id = {s["SpanContext"]["SpanID"]: s for s in spans}
+
+    def ancestors(s):
+        p = by_id.get(s["Parent"]["SpanID"])
+        while p is not None:
+            yield p
+            p = by_id.get(p["Parent"]["SpanID"])
+
+    def under(s):
+        return any(a["Name"] == "server.RunServer" and a["attrs"].get("walkthrough.kind") == "step" for a in ancestors(s))
+
+    def server_of(g):  # the goroutine that served the request g was started for
+        seen_request = False
+        for a in ancestors(g):
+            seen_request = seen_request or a["attrs"].get("walkthrough.kind") == "request"
+            if seen_request and a["attrs"].get("walkthrough.kind") == "goroutine":
+                return a
+        return None
+
+    want = sum(1 for g in gs if under(g) and not (g in per_request and server_of(g) is not None and under(server_of(g))))
     c.check(body(b, "lanesShown") == str(want), f"tour page: 'only the goroutines it started' shows {body(b, 'lanesShown')} lanes; want {want}")
 
     # An arrow's head leads to its tail: from a woken chan.recv to the chan.close.
