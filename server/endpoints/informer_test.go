@@ -142,7 +142,11 @@ type wireLog struct {
 
 func (l *wireLog) add(e string) { l.mu.Lock(); l.events = append(l.events, e); l.mu.Unlock() }
 
-func (l *wireLog) String() string { l.mu.Lock(); defer l.mu.Unlock(); return strings.Join(l.events, " ") }
+func (l *wireLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.events, " ")
+}
 
 // goneSniffer notes the 410 Gone Status "too old resource version"
 // written on a watch stream.
