@@ -83,7 +83,7 @@ func (s *requestScope) applyPatch(patchType types.PatchType, patchJS []byte, cur
 			return nil, apierrors.NewBadRequest(err.Error())
 		}
 		if patchedJS, err = patchObj.Apply(originalJS); err != nil {
-			return nil, apierrors.NewGenericServerResponse(http.StatusUnprocessableEntity, "", s.resource(), "", err.Error(), 0, false)
+			return nil, apierrors.NewGenericServerResponse(http.StatusUnprocessableEntity, "", schema.GroupResource{}, "", err.Error(), 0, false)
 		}
 	case types.MergePatchType:
 		if patchedJS, err = jsonpatch.MergePatch(originalJS, patchJS); err != nil {
