@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/kubewalk/kubewalk/trace/lang"
 	"github.com/rs/zerolog"
@@ -165,24 +164,70 @@ func (c *console) fieldLines(first string, f map[string]any) {
 	c.line(line)
 }
 
-// wrap writes text after first, word by word, going on at indent on the
-// next line whenever a word would pass consoleWidth.
+// wrap writes text after first, piece by piece, going on at indent on the
+// next line whenever a piece would pass consoleWidth. The pieces are
+// words, and, in Chinese, single characters: a line may break between
+// any two, but not before closing punctuation.
 func (c *console) wrap(first, indent, text string, color string) {
 	line, n := first, width(first)
-	for i, w := range strings.Fields(text) {
-		if i > 0 && n+1+width(w) > consoleWidth {
+	for i, p := range pieces(text) {
+		sep := ""
+		if p.spaced && i > 0 {
+			sep = " "
+		}
+		if i > 0 && n+width(sep)+width(p.text) > consoleWidth {
 			c.line(line)
-			line, n = indent+c.paint(color, w), width(indent)+width(w)
+			line, n = indent+c.paint(color, p.text), width(indent)+width(p.text)
 			continue
 		}
-		if i > 0 {
-			line, n = line+" ", n+1
-		}
-		line += c.paint(color, w)
-		n += width(w)
+		line += sep + c.paint(color, p.text)
+		n += width(sep) + width(p.text)
 	}
 	c.line(line)
 }
+
+// A piece of text that wrap keeps on one line: a word, or a wide
+// character with the closing punctuation after it; spaced says whether a
+// space came before it.
+type piece struct {
+	text   string
+	spaced bool
+}
+
+// pieces cuts text into the pieces wrap may break between.
+func pieces(text string) []piece {
+	var out []piece
+	var cur []rune
+	spaced := false
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, piece{string(cur), spaced})
+			cur, spaced = cur[:0], false
+		}
+	}
+	for _, r := range text {
+		switch {
+		case r == ' ' || r == '\t' || r == '\n':
+			flush()
+			spaced = true
+		case strings.ContainsRune(closing, r):
+			cur = append(cur, r) // stays with what it closes
+		case wide(r):
+			flush()
+			cur = append(cur, r)
+		default:
+			if len(cur) > 0 && wide(cur[len(cur)-1]) {
+				flush()
+			}
+			cur = append(cur, r)
+		}
+	}
+	flush()
+	return out
+}
+
+// closing is the punctuation a line must not start with.
+const closing = "，。、；：？！）》」』”’%,.;:?!)]}"
 
 func (c *console) line(s string) {
 	c.buf.WriteString(s)
@@ -222,8 +267,33 @@ func (c *console) paint(color, s string) string {
 	return color + s + colorReset
 }
 
-// width is the number of columns s takes, counting each rune as one.
-func width(s string) int { return utf8.RuneCountInString(s) }
+// width is the number of columns s takes in a terminal: two for a wide
+// character, one for any other.
+func width(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if wide(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// wide reports whether r takes two columns in a terminal: Hangul jamo,
+// the CJK blocks from radicals to Yi (Han characters, CJK punctuation,
+// kana), Hangul syllables, the compatibility ideographs and forms, and
+// the fullwidth forms (Unicode's East Asian Width W and F, for the
+// characters the narration uses).
+func wide(r rune) bool {
+	switch {
+	case r >= 0x1100 && r <= 0x115f, r >= 0x2e80 && r <= 0xa4cf, r >= 0xac00 && r <= 0xd7a3,
+		r >= 0xf900 && r <= 0xfaff, r >= 0xfe30 && r <= 0xfe4f, r >= 0xff00 && r <= 0xff60,
+		r >= 0xffe0 && r <= 0xffe6, r >= 0x20000 && r <= 0x3fffd:
+		return true
+	}
+	return false
+}
 
 func str(v any) string {
 	s, _ := v.(string)
