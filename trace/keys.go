@@ -13,6 +13,10 @@ const (
 	KindRequest   = "request"   // an HTTP request served by the miniature server
 	KindSummary   = "summary"   // the last span of a run: counts and what was left open
 
+	// EraKey is a resource attribute, on every span of a run: the
+	// Kubernetes version the run mirrors, v1.7, v1.9 or modern.
+	EraKey = "walkthrough.era"
+
 	// Step spans.
 	UpstreamFunctionKey = "walkthrough.upstream.function" // e.g. server.RunServer
 	UpstreamFileKey     = "walkthrough.upstream.file"     // path in kubernetes/kubernetes

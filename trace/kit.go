@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubewalk/kubewalk/trace/lang"
 	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -64,6 +65,10 @@ type Config struct {
 
 	// Version is recorded as service.version on every span.
 	Version string
+	// Era names the Kubernetes version the run mirrors (the walkthrough's
+	// --era: v1.7, v1.9 or modern); it is recorded as walkthrough.era on
+	// every span, in the resource, and left out when empty.
+	Era string
 	// Lang is the language the kit narrates in, and that [Kit.Context]
 	// gives the steps (package lang); the zero value is English.
 	Lang lang.Lang
@@ -103,7 +108,7 @@ type Kit struct {
 }
 
 // Setup builds a Kit from cfg: the tracer provider (resource service.name
-// kubewalk), the exporter writing to cfg.TraceFile, and the
+// kubewalk, service.version and walkthrough.era), the exporter writing to cfg.TraceFile, and the
 // logger. The caller must call [Kit.Shutdown], which writes the summary
 // span and closes the file. Setup fails only if the trace file cannot be
 // created or cfg.LogFormat is unknown.
@@ -120,8 +125,11 @@ func Setup(cfg Config) (*Kit, error) {
 		k.tracer = noop.NewTracerProvider().Tracer("")
 		return k, nil
 	}
-	res := resource.NewWithAttributes(semconv.SchemaURL,
-		semconv.ServiceName("kubewalk"), semconv.ServiceVersion(cfg.Version))
+	attrs := []attribute.KeyValue{semconv.ServiceName("kubewalk"), semconv.ServiceVersion(cfg.Version)}
+	if cfg.Era != "" {
+		attrs = append(attrs, attribute.String(EraKey, cfg.Era))
+	}
+	res := resource.NewWithAttributes(semconv.SchemaURL, attrs...)
 	k.provider = sdktrace.NewTracerProvider(processor, sdktrace.WithResource(res))
 	k.tracer = k.provider.Tracer("github.com/kubewalk/kubewalk")
 	k.requests = cfg.Requests

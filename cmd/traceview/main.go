@@ -25,6 +25,9 @@ var renderers = map[string]func(io.Writer, *view.Trace, view.Options) error{
 
 // run is main without the process: it returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "diff" {
+		return runDiff(args[1:], stdout, stderr)
+	}
 	fs := pflag.NewFlagSet("traceview", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	format := fs.String("format", "text", "Output format: text, mermaid or html (one self-contained page).")
@@ -86,11 +89,16 @@ func writeFile(path string, t *view.Trace, o view.Options, render func(io.Writer
 	if err := render(&b, t, o); err != nil {
 		return err
 	}
+	return writeBytes(path, b.Bytes())
+}
+
+// writeBytes writes b to a new file at path (0600, not through a symlink).
+func writeBytes(path string, b []byte) error {
 	f, err := trace.CreateFile(path)
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(b.Bytes())
+	_, err = f.Write(b)
 	return errors.Join(err, f.Close())
 }
 

@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, env runEnv) int {
 	}
 	level, _ := wf.level()
 	cfg := trace.Config{
-		TraceFile: wf.TraceFile, Requests: wf.TraceRequests, MaxRequestSpans: wf.TraceRequestsMax, Version: version,
+		TraceFile: wf.TraceFile, Requests: wf.TraceRequests, MaxRequestSpans: wf.TraceRequestsMax, Version: version, Era: "v1.7",
 		Log: stderr, LogFormat: logFormatOr(wf.LogFormat), LogLevel: level,
 		NoColor: noColor(stderr), Timestamps: true, Lang: l,
 	}

@@ -80,6 +80,11 @@ func HTML(w io.Writer, t *Trace, o Options) error {
 	if p.Summary.Ending != "" {
 		p.Title += ": " + p.Summary.Ending
 	}
+	return p.execute(w, l)
+}
+
+// execute renders p in l.
+func (p page) execute(w io.Writer, l lang.Lang) error {
 	for _, s := range pageTexts {
 		if said := l.Say(s); said != s {
 			p.Words[s] = said
@@ -98,6 +103,7 @@ type page struct {
 	Lang    string // the page's language, as html's lang attribute
 	Title   string
 	Summary summary
+	Diff    *diffPage // the two runs of a diff; nil for one trace
 	Lanes   int
 	Marks   []legendMark
 	Style   template.CSS
@@ -126,19 +132,22 @@ type stillOpen struct{ Kind, Name, Detail string }
 
 func (t *Trace) summary(l lang.Lang) summary {
 	s := summary{Spans: len(t.Spans), Wall: ms(t.End.Sub(t.Start))}
+	if era := t.Era(); era != "" {
+		s.Counts = []count{{l.Say("era"), era}}
+	}
 	if t.Summary == nil {
 		steps, goroutines := t.kinds()
-		s.Counts = []count{{l.Say("steps"), strconv.Itoa(steps)}, {l.Say("goroutines"), l.Sayf("%d in the file", goroutines)}}
+		s.Counts = append(s.Counts, count{l.Say("steps"), strconv.Itoa(steps)}, count{l.Say("goroutines"), l.Sayf("%d in the file", goroutines)})
 		return s
 	}
 	a := t.Summary.Attrs
 	s.Ending = a[trace.EndingKey]
-	s.Counts = []count{
+	s.Counts = append(s.Counts, []count{
 		{l.Say("steps"), a[trace.StepsKey]},
 		{l.Say("goroutines"), l.Sayf("%s started, %s ended", a[trace.GoroutinesStartedKey], a[trace.GoroutinesEndedKey])},
 		{l.Say("channels"), l.Sayf("%s made, %s closed", a[trace.ChansMadeKey], a[trace.ChansClosedKey])},
 		{l.Say("listeners"), l.Sayf("%s opened, %s closed", a[trace.ListenersOpenedKey], a[trace.ListenersClosedKey])},
-	}
+	}...)
 	s.Counted, s.Requests = t.counted(l)
 	for _, e := range t.Summary.Events {
 		if e.Name == trace.EventStillOpen {

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,6 +62,11 @@ type laneData struct {
 	// lane that served the request, under which the page groups it; -1
 	// for every other lane.
 	Group int `json:"group"`
+	// Side is, on the page of a diff, the run the lane is in: A or B;
+	// empty on the page of one trace. Only marks a lane of a diff that
+	// the other run has none like (by name).
+	Side string `json:"side,omitempty"`
+	Only bool   `json:"only,omitempty"`
 }
 
 // spanColumns are the spans on the page: the bars (steps and requests)
@@ -109,32 +115,62 @@ func newPageData(duration int64) *pageData {
 
 // pageBuilder fills a pageData.
 type pageBuilder struct {
-	t         *Trace
 	d         *pageData
 	strings   map[string]int
 	spans     map[*Span]int // index in d.Spans
 	onPage    []*Span       // d.Spans, in order
 	laneIndex map[*Lane]int // index in d.Lanes
+	laneSide  map[*Lane]int // the trace of each lane: 0, or 1 for B
+	starts    []time.Time   // each trace's start, from which its times count
 	rows      map[*Span]int
 }
 
 // pageData collects what the options keep: the same lanes, spans and log
 // lines as [Text] shows.
-func (t *Trace) pageData(o Options) *pageData {
+func (t *Trace) pageData(o Options) *pageData { return pageDataOf(o, t) }
+
+// pageDataOf collects what the options keep of each trace. Each trace's
+// times count from its own start, on one axis. Two traces are a diff: the
+// lanes of A and B that have the same name are put one after the other
+// (aligned as [Compare] aligns shutdowns), A's first; a lane without its
+// like in the other trace is marked Only.
+func pageDataOf(o Options, traces ...*Trace) *pageData {
+	var duration int64 = 1
+	for _, t := range traces {
+		duration = max(duration, t.End.Sub(t.Start).Nanoseconds())
+	}
 	b := &pageBuilder{
-		t:         t,
-		d:         newPageData(max(1, t.End.Sub(t.Start).Nanoseconds())),
+		d:         newPageData(duration),
 		strings:   map[string]int{"": 0},
 		spans:     map[*Span]int{},
 		laneIndex: map[*Lane]int{},
+		laneSide:  map[*Lane]int{},
 		rows:      map[*Span]int{},
 	}
-	lanes := t.entries(o)
-	onPage := b.addLanes(lanes)
+	entries := make([]map[*Lane][]entry, len(traces))
+	var shown [][]*Lane
+	for i, t := range traces {
+		b.starts = append(b.starts, t.Start)
+		entries[i] = t.entries(o)
+		var ls []*Lane
+		for _, l := range t.Lanes {
+			if _, ok := entries[i][l]; ok {
+				ls = append(ls, l)
+				b.laneSide[l] = i
+			}
+		}
+		shown = append(shown, ls)
+	}
+	onPage := map[*Span]bool{}
+	for _, sl := range b.laneOrder(shown) {
+		b.addLane(sl, entries[b.laneSide[sl.lane]][sl.lane], len(traces) == 2, onPage)
+	}
 	b.grow(len(onPage))
-	for _, s := range t.Spans {
-		if onPage[s] {
-			b.addSpan(s)
+	for _, t := range traces {
+		for _, s := range t.Spans {
+			if onPage[s] {
+				b.addSpan(s)
+			}
 		}
 	}
 	for i, s := range b.onPage {
@@ -145,13 +181,15 @@ func (t *Trace) pageData(o Options) *pageData {
 			b.d.Lanes[b.laneIndex[s.Lane]].Span = i
 		}
 	}
-	for _, l := range t.Lanes {
-		i, ok := b.laneIndex[l]
-		if !ok || l.Request == nil {
-			continue
-		}
-		if g, ok := b.laneIndex[l.Request.Lane]; ok {
-			b.d.Lanes[i].Group = g
+	for _, t := range traces {
+		for _, l := range t.Lanes {
+			i, ok := b.laneIndex[l]
+			if !ok || l.Request == nil {
+				continue
+			}
+			if g, ok := b.laneIndex[l.Request.Lane]; ok {
+				b.d.Lanes[i].Group = g
+			}
 		}
 	}
 	b.addEvents(o)
@@ -159,33 +197,75 @@ func (t *Trace) pageData(o Options) *pageData {
 	return b.d
 }
 
-// addLanes adds the lanes that have entries, packs their bars in rows, and
-// returns the spans that go on the page: the bars and the lanes' own
-// goroutine spans.
-func (b *pageBuilder) addLanes(lanes map[*Lane][]entry) map[*Span]bool {
-	onPage := map[*Span]bool{}
-	for _, l := range b.t.Lanes {
-		es, ok := lanes[l]
-		if !ok {
-			continue
+// sideLane is a lane on the page, and whether the other trace of a diff
+// has none like it.
+type sideLane struct {
+	lane *Lane
+	only bool
+}
+
+// laneOrder returns the lanes in the order the page shows them: one
+// trace's as they are; a diff's aligned by name, the goroutines started
+// for requests (grouped on the page under their serving goroutine) after
+// the others.
+func (b *pageBuilder) laneOrder(shown [][]*Lane) []sideLane {
+	if len(shown) == 1 {
+		out := make([]sideLane, len(shown[0]))
+		for i, l := range shown[0] {
+			out[i] = sideLane{lane: l}
 		}
-		var bars []*Span
-		for _, e := range es {
-			if e.event == nil {
-				bars = append(bars, e.span)
-				onPage[e.span] = true
+		return out
+	}
+	split := func(ls []*Lane) (servers, requests []*Lane) {
+		for _, l := range ls {
+			if l.Request != nil {
+				requests = append(requests, l)
+			} else {
+				servers = append(servers, l)
 			}
 		}
-		b.laneIndex[l] = len(b.d.Lanes)
-		ld := laneData{Name: l.Name, Span: -1, Rows: packRows(bars, b.rows), Group: -1}
-		if l.Span != nil {
-			ld.Seq = l.Span.Attrs[trace.GoroutineIDKey]
-			onPage[l.Span] = true
-			b.rows[l.Span] = -1
-		}
-		b.d.Lanes = append(b.d.Lanes, ld)
+		return servers, requests
 	}
-	return onPage
+	a, aReq := split(shown[0])
+	bb, bReq := split(shown[1])
+	var out []sideLane
+	for _, p := range align(len(a), len(bb), func(i, j int) bool { return a[i].Name == bb[j].Name }) {
+		both := p.a >= 0 && p.b >= 0
+		if p.a >= 0 {
+			out = append(out, sideLane{a[p.a], !both})
+		}
+		if p.b >= 0 {
+			out = append(out, sideLane{bb[p.b], !both})
+		}
+	}
+	for _, l := range append(aReq, bReq...) {
+		out = append(out, sideLane{lane: l})
+	}
+	return out
+}
+
+// addLane adds a lane that has entries, packs its bars in rows, and marks
+// the spans that go on the page: the bars and the lane's own goroutine span.
+func (b *pageBuilder) addLane(sl sideLane, es []entry, diff bool, onPage map[*Span]bool) {
+	l := sl.lane
+	var bars []*Span
+	for _, e := range es {
+		if e.event == nil {
+			bars = append(bars, e.span)
+			onPage[e.span] = true
+		}
+	}
+	b.laneIndex[l] = len(b.d.Lanes)
+	ld := laneData{Name: l.Name, Span: -1, Rows: packRows(bars, b.rows), Group: -1, Only: sl.only}
+	if diff {
+		ld.Side = []string{"A", "B"}[b.laneSide[l]]
+	}
+	if l.Span != nil {
+		ld.Seq = l.Span.Attrs[trace.GoroutineIDKey]
+		onPage[l.Span] = true
+		b.rows[l.Span] = -1
+	}
+	b.d.Lanes = append(b.d.Lanes, ld)
 }
 
 // packRows gives each bar of a lane a row: below its parent when the
@@ -253,8 +333,8 @@ func (b *pageBuilder) addSpan(s *Span) {
 	c.Lane = append(c.Lane, b.laneIndex[s.Lane])
 	c.Row = append(c.Row, b.rows[s])
 	c.Depth = append(c.Depth, barDepth(s))
-	c.Start = append(c.Start, b.since(s.Start))
-	c.End = append(c.End, b.since(end(s)))
+	c.Start = append(c.Start, b.since(s, s.Start))
+	c.End = append(c.End, b.since(s, end(s)))
 	c.Name = append(c.Name, b.str(s.Name))
 	c.Kind = append(c.Kind, b.str(s.Kind()))
 	status := 0
@@ -281,6 +361,7 @@ func (b *pageBuilder) addEvents(o Options) {
 	type located struct {
 		span int
 		e    *Event
+		at   int64
 	}
 	n := 0
 	for _, s := range b.onPage {
@@ -289,10 +370,13 @@ func (b *pageBuilder) addEvents(o Options) {
 	all := make([]located, 0, n)
 	for i, s := range b.onPage {
 		for j := range s.Events {
-			all = append(all, located{i, &s.Events[j]})
+			all = append(all, located{span: i, e: &s.Events[j]})
 		}
 	}
-	slices.SortStableFunc(all, func(x, y located) int { return x.e.Time.Compare(y.e.Time) })
+	for i := range all {
+		all[i].at = b.since(b.onPage[all[i].span], all[i].e.Time)
+	}
+	slices.SortStableFunc(all, func(x, y located) int { return cmp.Compare(x.at, y.at) })
 	c := &b.d.Events
 	c.Span, c.Time, c.Name, c.Mark, c.Attrs = make([]int, 0, n), make([]int64, 0, n), make([]int, 0, n), make([]int, 0, n), make([][]int, 0, n)
 	for _, l := range all {
@@ -301,14 +385,17 @@ func (b *pageBuilder) addEvents(o Options) {
 			mark = markLog
 		}
 		c.Span = append(c.Span, l.span)
-		c.Time = append(c.Time, b.since(l.e.Time))
+		c.Time = append(c.Time, l.at)
 		c.Name = append(c.Name, b.str(l.e.Name))
 		c.Mark = append(c.Mark, mark)
 		c.Attrs = append(c.Attrs, b.attrs(l.e.Attrs))
 	}
 }
 
-func (b *pageBuilder) since(at time.Time) int64 { return at.Sub(b.t.Start).Nanoseconds() }
+// since is at, a time of span s, in ns after the start of s's trace.
+func (b *pageBuilder) since(s *Span, at time.Time) int64 {
+	return at.Sub(b.starts[b.laneSide[s.Lane]]).Nanoseconds()
+}
 
 // str returns the index of s in the strings, adding it the first time.
 func (b *pageBuilder) str(s string) int {
@@ -368,28 +455,30 @@ func source(s *Span) string {
 // (upstream's words), and each goroutine's starter to the goroutine.
 func (b *pageBuilder) arrows() {
 	ev := &b.d.Events
-	closed := map[string]int{}   // chan.seq → its chan.close
-	listener := map[string]int{} // address:port → its listener.close
+	// Keys start with the event's trace: A and B number their channels alike.
+	side := func(i int) string { return strconv.Itoa(b.laneSide[b.onPage[ev.Span[i]].Lane]) + " " }
+	closed := map[string]int{}   // side, chan.seq → its chan.close
+	listener := map[string]int{} // side, address:port → its listener.close
 	for i, m := range ev.Mark {
 		switch m {
 		case markChanClose:
 			if seq := b.eventAttr(i, trace.ChanIDKey); seq != "" {
-				closed[seq] = i
+				closed[side(i)+seq] = i
 			}
 		case markListenerClose:
-			listener[b.eventAttr(i, "network.local.address")+":"+b.eventAttr(i, "network.local.port")] = i
+			listener[side(i)+b.eventAttr(i, "network.local.address")+":"+b.eventAttr(i, "network.local.port")] = i
 		}
 	}
 	for i, m := range ev.Mark {
 		switch m {
 		case markChanRecv:
-			if c, ok := closed[b.eventAttr(i, trace.ChanIDKey)]; ok {
+			if c, ok := closed[side(i)+b.eventAttr(i, trace.ChanIDKey)]; ok {
 				b.d.Wakes = append(b.d.Wakes, c, i)
 			}
 		case markLog:
 			rest, ok := strings.CutPrefix(b.d.Strings[ev.Name[i]], "Stopped listening on ")
 			addr, _, _ := strings.Cut(rest, " ")
-			if c, found := listener[addr]; ok && found {
+			if c, found := listener[side(i)+addr]; ok && found {
 				b.d.Accepts = append(b.d.Accepts, c, i)
 			}
 		}

@@ -22,7 +22,15 @@ type Trace struct {
 	Summary *Span   // the walkthrough.summary span, or nil
 	Start   time.Time
 	End     time.Time
+	// Resource holds the attributes of the run's resource, from the
+	// first span: service.name, service.version, walkthrough.era.
+	Resource map[string]string
 }
+
+// Era returns the era the run mirrored (walkthrough.era: v1.7, v1.9 or
+// modern), or "" when the trace does not say: a walkthrough older than
+// --era wrote it.
+func (t *Trace) Era() string { return t.Resource[trace.EraKey] }
 
 // Span is one span of the trace.
 type Span struct {
@@ -73,7 +81,8 @@ type span struct {
 		Attributes []attribute
 		Time       time.Time
 	}
-	Status struct{ Code, Description string }
+	Status   struct{ Code, Description string }
+	Resource []attribute
 }
 
 type attribute struct {
@@ -102,6 +111,9 @@ func Read(r io.Reader) (*Trace, error) {
 		}
 		if s.Name == "" || s.SpanContext.SpanID == "" || s.StartTime.IsZero() {
 			return nil, lang.Errorf("object %d is not a span: it has no Name, SpanContext.SpanID or StartTime", n)
+		}
+		if t.Resource == nil {
+			t.Resource = attrs(s.Resource)
 		}
 		t.Spans = append(t.Spans, convert(&s))
 	}

@@ -156,6 +156,9 @@ func (t *Trace) header(w io.Writer, l lang.Lang) {
 	if t.Summary != nil {
 		fmt.Fprintln(w, l.Sayf("ended: %s", t.Summary.Attrs[trace.EndingKey]))
 	}
+	if era := t.Era(); era != "" {
+		fmt.Fprintln(w, l.Sayf("era: %s", era))
+	}
 }
 
 func (t *Trace) laneTitle(lane *Lane, l lang.Lang) string {

@@ -22,12 +22,12 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// record runs a tiny startup under a kit writing to a trace file, and
-// returns the file's bytes: a step makes stopCh, a goroutine waits on it,
-// the step closes it.
+// record runs a tiny startup of era v1.7 under a kit writing to a trace
+// file, and returns the file's bytes: a step makes stopCh, a goroutine
+// waits on it, the step closes it.
 func record(dir string) ([]byte, error) {
 	path := filepath.Join(dir, "trace.json")
-	k, err := trace.Setup(trace.Config{TraceFile: path})
+	k, err := trace.Setup(trace.Config{TraceFile: path, Version: "0.1.0", Era: "v1.7"})
 	if err != nil {
 		return nil, err
 	}
@@ -77,6 +77,7 @@ func ExampleText() {
 	// Output:
 	// trace: T, spans 3, steps 1, goroutines 1
 	// ended: normal
+	// era: v1.7
 	//
 	// [main]
 	//   +T  ▸ app.Run (T)
@@ -103,6 +104,19 @@ func recorded(t *testing.T) *view.Trace {
 		t.Fatal(err)
 	}
 	return tr
+}
+
+func TestReadGivesTheRunsResource(t *testing.T) {
+	tr := recorded(t)
+	want := map[string]string{"service.name": "kubewalk", "service.version": "0.1.0", trace.EraKey: "v1.7"}
+	for k, v := range want {
+		if tr.Resource[k] != v {
+			t.Errorf("Resource[%q] = %q; want %q (resource %v)", k, tr.Resource[k], v, tr.Resource)
+		}
+	}
+	if tr.Era() != "v1.7" {
+		t.Errorf("Era() = %q; want v1.7", tr.Era())
+	}
 }
 
 func TestMermaidDrawsTheHandOff(t *testing.T) {

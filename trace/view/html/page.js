@@ -59,6 +59,8 @@
 
   const lanes = D.lanes.map((l, i) => ({
     i, name: l.name, seq: l.seq, span: l.span, rows: l.rows, group: l.group,
+    side: l.side || '', // on the page of a diff: the run, A or B
+    only: !!l.only, // on the page of a diff: the other run has no lane like it
     members: [], // the lanes grouped under this one: goroutines started for its requests
     open: false, // whether those members are shown
     pos: -1, // its place among the lanes shown, or -1 when hidden
@@ -317,6 +319,10 @@
     if (lane.pos % 2) {
       ctx.fillStyle = COLOURS.band;
       ctx.fillRect(0, y, viewW, lane.height);
+    }
+    if (lane.side) { // a diff: a strip in the colour of the lane's run
+      ctx.fillStyle = lane.side === 'A' ? COLOURS.blue : COLOURS.orange;
+      ctx.fillRect(0, y, 4, lane.height);
     }
     ctx.fillStyle = COLOURS.line;
     ctx.fillRect(0, y + lane.height - 1, viewW, 1);
@@ -697,6 +703,7 @@
     b.type = 'button';
     b.dataset.lane = String(i);
     const name = el('span', 'name');
+    if (l.side) name.append(el('span', 'side side-' + l.side, l.side));
     name.append(el('span', 'seq', l.seq ? '#' + l.seq : ''), l.name);
     const by = el('span', 'by');
     if (l.span >= 0) {
@@ -710,8 +717,9 @@
     } else {
       by.textContent = say('the main goroutine');
     }
+    if (l.only) by.prepend(el('span', 'only', l.side === 'A' ? say('only in A') : say('only in B')), ' · ');
     b.append(name, by);
-    b.title = l.name + (l.span >= 0 ? ' (goroutine.seq ' + l.seq + ')' : '');
+    b.title = (l.side ? l.side + ': ' : '') + l.name + (l.span >= 0 ? ' (goroutine.seq ' + l.seq + ')' : '');
     d.append(b);
     if (l.members.length) {
       const n = l.members.length.toLocaleString('en');
