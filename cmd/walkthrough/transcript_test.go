@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 var update = flag.Bool("update", false, "rewrite the book's transcripts in docs/transcripts from this run")
@@ -30,31 +31,47 @@ var chapterSteps = map[string][]string{
 		"server.preparedGenericAPIServer.NonBlockingRun", "server.GenericAPIServer.serveSecurely"},
 }
 
-// TestBookTranscripts runs the tour and checks that the transcripts the
-// book shows (docs/transcripts) are what the tour prints today; with
-// -update it rewrites them.
+// transcriptDirs are where the transcripts of each language the book is
+// written in go: the English book's, and the Chinese book's (docs/zh).
+var transcriptDirs = map[string]string{"en": "", "zh": "zh"}
+
+// TestBookTranscripts runs the tour in each language of the book and
+// checks that the transcripts the book shows (docs/transcripts, and
+// docs/transcripts/zh for the Chinese book) are what the tour prints
+// today; with -update it rewrites them.
 func TestBookTranscripts(t *testing.T) {
-	_, out := runTour(t)
+	for name, dir := range transcriptDirs {
+		l, err := lang.Parse(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(name, func(t *testing.T) { checkTranscripts(t, l, filepath.Join("..", "..", "docs", "transcripts", dir)) })
+	}
+}
+
+func checkTranscripts(t *testing.T, l lang.Lang, dir string) {
+	_, out := runTour(t, "--lang="+l.String())
 	got := map[string]string{"tour-summary.txt": normalize(out.stdout)}
 	for chapter, steps := range chapterSteps {
 		got[chapter+".txt"] = mainGoroutineLines(normalize(out.stderr), steps)
 	}
-	got["watch.txt"] = tourWatchLines(normalize(out.stderr))
-	code, paused, ending := experiment(t, "\n", false, "--until", "nonblockingrun")
+	got["watch.txt"] = tourWatchLines(normalize(out.stderr), l)
+	code, paused, ending := experiment(t, "\n", false, "--lang="+l.String(), "--until", "nonblockingrun")
 	if code != 0 || ending != string(trace.EndNormal) {
 		t.Fatalf("--until nonblockingrun: exit %d, ending %q; want 0 and a normal ending:\n%s", code, ending, paused)
 	}
 	paused = normalize(paused)
-	start, end := strings.Index(paused, "■ paused"), strings.Index(paused, "Enter continues")
+	prompt := l.Say("Enter continues; q shuts down through the normal cascade: ")
+	start, end := strings.Index(paused, "■ "), strings.Index(paused, prompt)
 	if start < 0 || end < start {
 		t.Fatalf("--until printed no pause:\n%s", paused)
 	}
-	got["until-nonblockingrun.txt"] = paused[start:end] + "Enter continues; q shuts down through the normal cascade:\n"
+	got["until-nonblockingrun.txt"] = paused[start:end] + strings.TrimRight(prompt, " ") + "\n"
 	t.Setenv("KUBE_API_VERSIONS", "v1")
-	_, out = runTour(t)
+	_, out = runTour(t, "--lang="+l.String())
 	got["kubeapiversions.txt"] = mainGoroutineLines(normalize(out.stderr), []string{"app.Run"})
 	for name, text := range got {
-		path := filepath.Join("..", "..", "docs", "transcripts", name)
+		path := filepath.Join(dir, name)
 		if *update {
 			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 				t.Fatal(err)
@@ -74,7 +91,7 @@ func TestBookTranscripts(t *testing.T) {
 var (
 	timeOfDay = regexp.MustCompile(`(?m)^\d\d:\d\d:\d\d\.\d{3} `)
 	loopback  = regexp.MustCompile(`127\.0\.0\.1:\d+`)
-	wallTime  = regexp.MustCompile(`wall time: +[0-9.]+[µnm]?s`)
+	wallTime  = regexp.MustCompile(`((?:wall time:|耗时：) +)[0-9.]+[µnm]?s`)
 	tempTrace = regexp.MustCompile(`\S*trace\.json`)
 )
 
@@ -90,7 +107,7 @@ func normalize(s string) string {
 		}
 		return ports[addr]
 	})
-	s = wallTime.ReplaceAllString(s, "wall time:  4.2ms")
+	s = wallTime.ReplaceAllString(s, "${1}4.2ms")
 	return tempTrace.ReplaceAllString(s, "walkthrough-trace.json")
 }
 
@@ -140,13 +157,15 @@ func mainGoroutineLines(log string, steps []string) string {
 // tourWatchLines returns the tour's lines about its watch, in the order
 // the tour logged them (one goroutine: the order does not depend on the
 // scheduler).
-func tourWatchLines(log string) string {
+func tourWatchLines(log string, l lang.Lang) string {
+	event, _, _ := strings.Cut(l.Say("watch event %s %s"), "%")
+	hangUp := l.Say("tour: Run has returned and the watch is still open: hanging up")
 	var b strings.Builder
 	for _, line := range strings.Split(log, "\n") {
-		l := strings.TrimSpace(line)
-		if strings.Contains(l, "?watch=1") || strings.HasPrefix(l, "watch event ") ||
-			strings.HasPrefix(l, "POST ") || strings.HasPrefix(l, "DELETE ") || strings.HasPrefix(l, "tour: Run has returned") {
-			b.WriteString(l + "\n")
+		s := strings.TrimSpace(line)
+		if strings.Contains(s, "?watch=1") || strings.HasPrefix(s, event) ||
+			strings.HasPrefix(s, "POST ") || strings.HasPrefix(s, "DELETE ") || s == hangUp {
+			b.WriteString(s + "\n")
 		}
 	}
 	return b.String()

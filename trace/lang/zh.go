@@ -200,6 +200,7 @@ var zh = map[string]string{
 	// trace/view: traceview's text
 	"trace: %s, spans %d, steps %d, goroutines %d": "trace：%s，span %d 个，步骤 %d 个，goroutine %d 个",
 	"ended: %s":               "结束方式：%s",
+	", %s → %s":               "，%s → %s",
 	" started by %s":          "，由 %s 启动",
 	"(no end time)":           "（没有结束时间）",
 	", panicked":              "，发生了 panic",
@@ -310,6 +311,7 @@ var zh = map[string]string{
 	"Called from":                            "调用者",
 	"Attributes":                             "属性",
 	"Events (%s)":                            "事件（%s）",
+	"  ▸ %s nested":                          "  ▸ 折叠了 %s 个",
 	"Woke":                                   "唤醒了",
 	"Woken by the close in":                  "被以下位置的 close 唤醒",
 	"Then, in the serving goroutine":         "随后，在负责 serve 的 goroutine 中",

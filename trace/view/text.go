@@ -174,7 +174,7 @@ func (t *Trace) laneTitle(lane *Lane, l lang.Lang) string {
 	if g.End.Before(g.Start) {
 		end = l.Say("(no end time)")
 	}
-	title += fmt.Sprintf(", %s → %s", t.rel(g.Start), end)
+	title += l.Sayf(", %s → %s", t.rel(g.Start), end)
 	if g.Failed {
 		title += l.Say(", panicked")
 	}

@@ -390,7 +390,7 @@
       ctx.strokeRect(left - 1, y, w + 2, h + 2);
     }
     if (w > 24) {
-      const folded = nested[s] && sp.depth[s] + 1 >= maxDepth ? '  ▸ ' + nested[s] + ' nested' : '';
+      const folded = nested[s] && sp.depth[s] + 1 >= maxDepth ? sayf('  ▸ %s nested', nested[s]) : '';
       const label = (failed ? '✖ ' : '') + str(sp.name[s]) + '  ' + duration(sp.end[s] - sp.start[s]) + folded;
       ctx.save();
       ctx.beginPath();
