@@ -70,7 +70,10 @@
 // ([Config.Log]: the console narration, or JSON) and are events on the
 // span, named by the message. Messages that upstream logs keep upstream's
 // words, so a reader can grep upstream for them; what the book adds goes
-// in the note field ([LogNoteKey]).
+// in the note field ([LogNoteKey]). The notes, our own messages and the
+// kit's narration are said in the run's language ([Config.Lang], carried
+// in ctx): lang.Say(ctx, "…") around every one of them, never around
+// upstream's (package lang).
 //
 // # What is free when tracing is off
 //
@@ -94,7 +97,8 @@
 //     thing: ctx, end := trace.Step(ctx, upstreamX); defer end(&err).
 //  3. Write upstream's code with the kit's operations for go statements
 //     and channels, and upstream's log messages through trace.Log(ctx),
-//     with a note where the learner needs one.
+//     with a note where the learner needs one, said with lang.Say and
+//     given its Chinese in trace/lang/zh.go.
 //  4. Tell the walkthrough about it: its place in cmd/walkthrough's
 //     stepOrder (for --step and --until), the chapter's steps in the book's
 //     transcript test, and the chapter itself.

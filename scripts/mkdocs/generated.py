@@ -1,10 +1,11 @@
 """MkDocs hook: what the book shows but git does not keep, made at build time.
 
 - trace/tour.html, the timeline page of a fresh tour, which every chapter
-  links to. It differs on every run, so it is not kept: the hook builds
-  cmd/walkthrough, runs the tour with --free-ports (it binds two loopback
-  ports the system picks) and --trace-html, and adds the page to the site. It does this once per mkdocs
-  process, so `mkdocs serve` rebuilds stay fast, in .cache/docs.
+  links to, narrated in the book's language. It differs on every run, so
+  it is not kept: the hook builds cmd/walkthrough, runs the tour with
+  --free-ports (it binds two loopback ports the system picks), --lang and
+  --trace-html, and adds the page to the site. It does this once per mkdocs
+  process, so `mkdocs serve` rebuilds stay fast, in .cache/docs/<language>.
 - docs/js/mermaid.min.js, mermaid 8.13.3, which draws the diagrams. When it
   is missing, the hook fetches it once with npm (Debian has no package for
   it); without npm the build goes on and the diagrams stay text.
@@ -33,9 +34,13 @@ log = logging.getLogger("kubewalk.docs")  # not under "mkdocs": a note, never a 
 
 _tour_dir = None  # where this process made the tour page
 
+# The language of each book's tour (walkthrough --lang), by the book's
+# theme language; never the locale's.
+NARRATION = {"en": "en", "zh-CN": "zh"}
 
-def make_tour_page():
-    out = CACHE
+
+def make_tour_page(book):
+    out = os.path.join(CACHE, book)  # each book's build makes its own
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     walkthrough = os.path.join(out, "walkthrough")
@@ -45,7 +50,7 @@ def make_tour_page():
         raise PluginError("building cmd/walkthrough for the tour page failed:\n" + build.stderr)
     page = os.path.join(out, TOUR_PAGE)
     os.makedirs(os.path.dirname(page))
-    run = subprocess.run([walkthrough, "--free-ports", "--lang=en",  # never the locale's
+    run = subprocess.run([walkthrough, "--free-ports", "--lang=" + NARRATION[book],
                           "--trace-file", os.path.join(out, "tour.json"), "--trace-html", page],
                          cwd=out, capture_output=True, text=True, timeout=60)
     if run.returncode != 0:
@@ -75,7 +80,7 @@ def on_pre_build(config):
 def on_files(files, config):
     global _tour_dir
     if _tour_dir is None:
-        _tour_dir = make_tour_page()
+        _tour_dir = make_tour_page(config["theme"]["language"])
     stale = files.get_file_from_path(TOUR_PAGE)  # a page an older scripts/docs left in docs/
     if stale is not None:
         files.remove(stale)
