@@ -10,7 +10,9 @@ and `mkdocs serve` give the whole site. Both builds use this hook:
   lands on the same page in the other language, or on that language's
   start page when the page has no twin there.
 - The English build leaves docs/zh/ out of its own pages.
-- The Chinese build gives each heading of a page the id of the heading in
+- The Chinese build joins the lines of a paragraph that break between two
+  Chinese characters, which a browser would otherwise show as a space,
+  and gives each heading of a page the id of the heading in
   the same place on the English page, so that an anchor names the same
   section in both languages (scripts/mkdocs/parity.py checks that the two
   pages have the same sections), and adds the English book's docs/js/ to
@@ -141,10 +143,34 @@ def ids(markdown):
     return out
 
 
+# Han characters, CJK punctuation and fullwidth forms: a line break
+# between two of them is no space in Chinese text.
+CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+CJK_END = re.compile("[" + CJK + "]$")
+CJK_START = re.compile("^[ \t]*[" + CJK + "]")
+
+
+def join_cjk_lines(markdown):
+    """markdown with each line break between two Chinese characters, in
+    the text of a paragraph or a list item, taken out (with the next line's
+    indentation). Headings, tables, code blocks and blank lines stay."""
+    out, fenced = [], False
+    for line in markdown.split("\n"):
+        if FENCE.match(line):
+            fenced = not fenced
+        elif (not fenced and out and CJK_START.match(line) and CJK_END.search(out[-1])
+              and not out[-1].lstrip().startswith(("#", "|"))):
+            out[-1] += line.lstrip()
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
 def on_page_markdown(markdown, page, config, files):
     this, _ = books(config)
     if this is not CHINESE:
         return markdown
+    markdown = join_cjk_lines(markdown)
     english = os.path.join(DOCS, page.file.src_path)
     if not os.path.exists(english):
         return markdown
