@@ -19,7 +19,10 @@ import (
 // the step in ctx, that starts when the goroutine starts and ends when fn
 // returns; fn's ctx carries that span and a logger with the field
 // goroutine=name. opts say more about it, such as that upstream never
-// stops it ([NeverStopped]).
+// stops it ([NeverStopped]). A goroutine started by one that upstream
+// never stops is never stopped either, for the same reason, unless opts
+// say otherwise: a watch the watch cache's reflector opens lasts as long as
+// the reflector does.
 //
 // The kit counts the goroutine as live from the moment Go is called until
 // fn returns, so [Kit.Wait] and [Kit.Stats] see it. The returned channel is
@@ -54,6 +57,9 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context), opts ...
 		opt(&g.opts)
 	}
 	k.mu.Lock()
+	if g.opts.neverStopped == "" {
+		g.opts.neverStopped = k.reg.neverStopped(s.goroutine)
+	}
 	g.seq = k.reg.goroutineStarted(name, s.step, g.opts.neverStopped, g.opts.stop)
 	k.mu.Unlock()
 	go k.run(g)

@@ -86,7 +86,13 @@ func TestNeverStoppedGoroutines(t *testing.T) {
 	var once sync.Once
 	stopRunner := func() { once.Do(func() { close(stop) }) }
 	why := "v1.7 never calls Runner.Stop"
-	ended := trace.Go(ctx, "runner", func(context.Context) { <-stop }, trace.NeverStopped(why, stopRunner))
+	childCh := make(chan (<-chan struct{}), 1)
+	ended := trace.Go(ctx, "runner", func(ctx context.Context) {
+		// What the runner starts lasts as long as it does.
+		childCh <- trace.Go(ctx, "runner's child", func(context.Context) { <-stop })
+		<-stop
+	}, trace.NeverStopped(why, stopRunner))
+	child := <-childCh
 
 	waitCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -94,8 +100,9 @@ func TestNeverStoppedGoroutines(t *testing.T) {
 		t.Fatalf("Wait = %v; want it not to wait for a never-stopped goroutine", err)
 	}
 	open := rec.Kit.Stats().Open
-	if len(open) != 1 || open[0].Name != "runner" || open[0].NeverStopped != why {
-		t.Fatalf("Stats().Open = %+v; want the runner, never stopped because %q", open, why)
+	if len(open) != 2 || open[0].Name != "runner" || open[0].NeverStopped != why ||
+		open[1].Name != "runner's child" || open[1].NeverStopped != why {
+		t.Fatalf("Stats().Open = %+v; want the runner and its child, never stopped because %q", open, why)
 	}
 
 	rec.Kit.StopNeverStopped()
@@ -103,6 +110,7 @@ func TestNeverStoppedGoroutines(t *testing.T) {
 		t.Fatalf("Wait after StopNeverStopped = %v", err)
 	}
 	<-ended
+	<-child
 	if open := rec.Kit.Stats().Open; len(open) != 0 {
 		t.Errorf("Stats().Open = %+v after StopNeverStopped; want nothing", open)
 	}

@@ -178,6 +178,15 @@ func (r *registry) goroutineStarted(name, startedBy, neverStopped string, stop f
 	return seq
 }
 
+// neverStopped returns why upstream never stops the live goroutine seq,
+// or "" (also when seq is 0, the main goroutine, or has ended).
+func (r *registry) neverStopped(seq int) string {
+	if g := r.live[seq]; g != nil {
+		return g.neverStopped
+	}
+	return ""
+}
+
 // goroutineEnded forgets the goroutine seq and returns the upstream
 // function it mirrors, if any.
 func (r *registry) goroutineEnded(seq int) *Upstream {
