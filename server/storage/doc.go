@@ -1,7 +1,8 @@
 // Package storage is the interface between the registry and a storage
 // backend: [Interface], with its [Versioner], [SelectionPredicate],
 // [Preconditions] and [StorageError]s. Backends live in subpackages:
-// memory (the default, an in-memory stand-in for etcd) and, later, etcd3.
+// memory (the default, an in-memory stand-in for etcd) and etcd3 (a real
+// etcd); storagetest is the suite both pass.
 //
 // # Upstream
 //

@@ -1,16 +1,17 @@
 package memory
 
 import (
-	"fmt"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
 )
 
 // DefaultHistorySize is how many changes a Backend remembers for watches
-// that start from a resourceVersion: v1.7's default watch cache size
-// (--default-watch-cache-size=100).
-const DefaultHistorySize = 100
+// that start from a resourceVersion before it compacts the oldest away,
+// as an etcd run with --auto-compaction-mode=revision
+// --auto-compaction-retention=1000 would.
+const DefaultHistorySize = 1000
 
 // Backend is the in-memory stand-in for an etcd cluster: one keyspace with
 // one revision counter for every key, and a bounded history of changes
@@ -26,7 +27,10 @@ type Backend struct {
 	mu      sync.Mutex
 	rev     int64               // the revision of the last write; 0 before any
 	kvs     map[string]keyValue // the current value of every key
-	history []event             // the last historySize changes, oldest first
+	history []event             // the changes from compactRev on, oldest first
+	// compactRev is etcd's compact revision: the changes before it are
+	// forgotten (0: none ever were).
+	compactRev int64
 	// changed is closed, and replaced, by every write: watches wait on it.
 	changed chan struct{}
 }
@@ -47,6 +51,13 @@ type event struct {
 	isCreated bool
 	isDeleted bool
 }
+
+// The errors of a compacted or future revision, in etcd's words, which a
+// watch's ERROR event carries as etcd3's does.
+var (
+	ErrCompacted = errors.New("etcdserver: mvcc: required revision has been compacted")
+	ErrFutureRev = errors.New("etcdserver: mvcc: required revision is a future revision")
+)
 
 // NewBackend returns an empty Backend that remembers the last historySize
 // changes (DefaultHistorySize if historySize < 1).
@@ -124,39 +135,53 @@ func (b *Backend) delete(key string, expectRev int64) (keyValue, int64, bool) {
 	return cur, b.rev, true
 }
 
-// record appends e to the history, forgetting the oldest change when it is
-// full, and wakes the watches. The caller holds b.mu.
+// record appends e to the history, compacting the oldest change away
+// when there are more than historySize, and wakes the watches. The caller
+// holds b.mu.
 func (b *Backend) record(e event) {
-	if len(b.history) == b.historySize {
-		b.history = slices.Delete(b.history, 0, 1)
-	}
 	b.history = append(b.history, e)
+	if len(b.history) > b.historySize {
+		b.compactLocked(b.history[1].rev)
+	}
 	close(b.changed)
 	b.changed = make(chan struct{})
 }
 
-// errTooOld is what a watch gets when it asks for changes the history has
-// forgotten.
-type errTooOld struct {
-	requested, oldest int64
+// Compact forgets the changes before revision rev, as etcd's Compact does:
+// a watch may then start after rev-1 at the earliest. A revision at or
+// before the last compaction is ErrCompacted, one not yet written
+// ErrFutureRev.
+func (b *Backend) Compact(rev int64) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case rev <= b.compactRev:
+		return ErrCompacted
+	case rev > b.rev:
+		return ErrFutureRev
+	}
+	b.compactLocked(rev)
+	return nil
 }
 
-func (e errTooOld) Error() string {
-	return fmt.Sprintf("too old resource version: %d (%d)", e.requested, e.oldest)
+func (b *Backend) compactLocked(rev int64) {
+	i := 0
+	for i < len(b.history) && b.history[i].rev < rev {
+		i++
+	}
+	b.history = slices.Delete(b.history, 0, i)
+	b.compactRev = rev
 }
 
 // since returns the changes below key (or of key alone, unless prefix)
 // made after rev, the revision they reach, and the channel the next write
-// closes. It fails with errTooOld if changes after rev were forgotten.
+// closes. It fails with ErrCompacted if changes after rev were compacted
+// away, as etcd's watch from revision rev+1 does.
 func (b *Backend) since(rev int64, key string, prefix bool) ([]event, int64, <-chan struct{}, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	oldest := b.rev + 1 // with no history, the next change is the oldest one we can send
-	if len(b.history) > 0 {
-		oldest = b.history[0].rev
-	}
-	if rev < oldest-1 {
-		return nil, 0, nil, errTooOld{rev, oldest - 1}
+	if rev+1 < b.compactRev {
+		return nil, 0, nil, ErrCompacted
 	}
 	var events []event
 	for _, e := range b.history {

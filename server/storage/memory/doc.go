@@ -8,9 +8,9 @@
 //   - One revision for all keys: every create, update and delete moves it
 //     on by one, and an object's resourceVersion is the revision that last
 //     wrote it (etcd's ModRevision); a list's is the current revision.
-//   - Objects are stored encoded (JSON), so every read is a fresh copy and
-//     an update that encodes to what is stored writes nothing: no new
-//     revision, no watch event.
+//   - Objects are stored encoded, as the codec says, so every read is a
+//     fresh copy and an update that encodes to what is stored writes
+//     nothing: no new revision, no watch event.
 //   - Writes are compare-and-swap on the key's revision, so
 //     GuaranteedUpdate retries on a concurrent write as upstream's etcd3
 //     store does.
@@ -20,15 +20,14 @@
 //
 // # Bounded history
 //
-// The history keeps the last [DefaultHistorySize] (100) changes, the size
-// of v1.7's default watch cache (--default-watch-cache-size). It is
-// bounded so that a long-running server does not keep every change it
-// ever made, as etcd compacts its history. A watch from a version older
-// than the history reaches gets one ERROR event, a 410 Gone Status "too
-// old resource version: <asked> (<oldest it can serve>)", and its result
-// channel closes, so that a client such as an informer lists again. A
-// watch that falls behind by more than the history (a slow reader) ends
-// the same way.
+// The history keeps the last [DefaultHistorySize] (1000) changes: a
+// Backend compacts the oldest away as it goes, as an etcd run with
+// --auto-compaction-mode=revision would, so that a long-running server
+// does not keep every change it ever made. [Backend.Compact] compacts as
+// etcd's Compact does. A watch from a revision compacted away gets one
+// ERROR event, etcd3's 410 Expired "etcdserver: mvcc: required revision
+// has been compacted", and its result channel closes, so that a client
+// (the watch cache's reflector, an informer) lists again.
 //
 // # Goroutines
 //
@@ -43,25 +42,23 @@
 // k8s.io/apiserver/pkg/storage/etcd3 (kubernetes-1.7.6): store.go (Get,
 // Create, Delete, GuaranteedUpdate, GetToList, List, decode,
 // checkPreconditions) and watcher.go (watchChan, its transform from etcd
-// events to ADDED, MODIFIED and DELETED, outgoingBufSize); the bounded
-// history and its error after storage/watch_cache.go.
+// events to ADDED, MODIFIED and DELETED, outgoingBufSize, and its 410
+// Expired for a compacted revision).
 //
 // # Differences from upstream
 //
-//   - In v1.7 the bounded window and the 410 Gone "too old resource
-//     version" belong to the watch cache (the Cacher), which answers
-//     watches by default. etcd itself keeps every revision until the
-//     compactor runs (every 5 minutes) and reports a compacted one as 410
-//     Expired "etcdserver: mvcc: required revision has been compacted".
-//     Until there is a Cacher here, the memory backend answers as the
-//     Cacher would.
+//   - It is not etcd: it lives in one process, so two API servers cannot
+//     share it, and it is gone when the process ends.
+//   - It compacts by count as it writes (see above); with etcd, v1.7's
+//     compactor compacts every five minutes.
 //   - One goroutine per watch; upstream's etcd3 watchChan has three
 //     (run, startWatching, processEvent) around etcd's own watch stream.
 //   - The goroutine ends on Stop, not when the request's context is done
 //     as etcd3's does: the watch handler, which notices the client going
 //     away first, stops it and waits for its result channel to close, so
 //     that in the trace a watch's goroutine never outlives its request.
-//   - Values are JSON; v1.7 stores protobuf in etcd3 by default.
-//   - Get, List and Watch ignore resourceVersion as a lower bound: the
-//     memory backend is never behind.
+//   - Get and List ignore resourceVersion, as etcd3's do; the memory
+//     backend is never behind.
+//   - GuaranteedUpdate reads again when a suggestion turns out stale, as
+//     etcd3 does since v1.7.16.
 package memory

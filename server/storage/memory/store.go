@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kubewalk/kubewalk/server/storage"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/conversion"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -110,17 +111,35 @@ func (s *store) GuaranteedUpdate(ctx context.Context, key string, out runtime.Ob
 		return fmt.Errorf("memory: GuaranteedUpdate needs a pointer, not %T", out)
 	}
 	key = path.Join(s.pathPrefix, key)
-	kv, found, _ := s.backend.get(key)
+	getCurrentState := func() (*objState, error) {
+		kv, found, _ := s.backend.get(key)
+		return s.getState(kv, found, key, v, ignoreNotFound)
+	}
+	var orig *objState
+	// mustCheckData: the state came from the caller's suggestion, which
+	// may be stale; before trusting it, read what is stored.
+	mustCheckData := len(suggestion) == 1 && suggestion[0] != nil
+	if mustCheckData {
+		orig, err = s.getStateFromObject(suggestion[0])
+	} else {
+		orig, err = getCurrentState()
+	}
+	if err != nil {
+		return err
+	}
 	for {
-		orig, err := s.getState(kv, found, key, v, ignoreNotFound)
-		if err != nil {
-			return err
-		}
 		if err := checkPreconditions(key, preconditions, orig.obj); err != nil {
 			return err
 		}
 		ret, err := tryUpdate(orig.obj, storage.ResponseMeta{ResourceVersion: uint64(orig.rev)})
 		if err != nil {
+			if mustCheckData && apierrors.IsConflict(err) { // perhaps only the suggestion was stale
+				if orig, err = getCurrentState(); err != nil {
+					return err
+				}
+				mustCheckData = false
+				continue
+			}
 			return err
 		}
 		// The resourceVersion is the revision, never part of the value.
@@ -131,13 +150,22 @@ func (s *store) GuaranteedUpdate(ctx context.Context, key string, out runtime.Ob
 		if err != nil {
 			return err
 		}
-		if found && bytes.Equal(data, orig.data) {
+		if orig.rev != 0 && bytes.Equal(data, orig.data) {
+			if mustCheckData { // the suggestion may not be what is stored: look
+				if orig, err = getCurrentState(); err != nil {
+					return err
+				}
+				mustCheckData = false
+				continue
+			}
 			// Nothing changed: no write, no new revision, no event.
 			return decode(s.codec, s.versioner, orig.data, out, orig.rev)
 		}
 		rev, ok, cur := s.backend.put(key, data, orig.rev)
-		if !ok {
-			kv, found = cur, cur.modRev != 0 // another write came first: retry on it
+		if !ok { // another write came first: retry on it
+			if orig, err = s.getState(cur, cur.modRev != 0, key, v, ignoreNotFound); err != nil {
+				return err
+			}
 			continue
 		}
 		return decode(s.codec, s.versioner, data, out, rev)
@@ -161,6 +189,26 @@ func (s *store) getState(kv keyValue, found bool, key string, v reflect.Value, i
 	}
 	state.data, state.rev = kv.value, kv.modRev
 	return state, decode(s.codec, s.versioner, kv.value, state.obj, kv.modRev)
+}
+
+// getStateFromObject is the state of a suggested object: its
+// resourceVersion, and its encoding without one.
+func (s *store) getStateFromObject(obj runtime.Object) (*objState, error) {
+	rv, err := s.versioner.ObjectResourceVersion(obj)
+	if err != nil {
+		return nil, fmt.Errorf("couldn't get resource version: %v", err)
+	}
+	if err := s.versioner.UpdateObject(obj, 0); err != nil {
+		return nil, errors.New("resourceVersion cannot be set on objects store in etcd")
+	}
+	data, err := runtime.Encode(s.codec, obj)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.versioner.UpdateObject(obj, rv); err != nil {
+		return nil, err
+	}
+	return &objState{obj: obj, data: data, rev: int64(rv)}, nil
 }
 
 // GetToList implements storage.Interface.GetToList.

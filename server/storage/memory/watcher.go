@@ -131,8 +131,8 @@ func (wc *watchChan) sendError(err error) {
 		Code:    http.StatusInternalServerError,
 		Reason:  metav1.StatusReasonInternalError,
 	}
-	if errors.As(err, new(errTooOld)) {
-		status.Code, status.Reason = http.StatusGone, metav1.StatusReasonGone
+	if errors.Is(err, ErrCompacted) {
+		status.Code, status.Reason = http.StatusGone, metav1.StatusReasonExpired
 	}
 	select {
 	case wc.resultChan <- watch.Event{Type: watch.Error, Object: status}:

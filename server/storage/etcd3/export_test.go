@@ -1,0 +1,4 @@
+package etcd3
+
+// Compact is compact, for tests.
+var Compact = compact
