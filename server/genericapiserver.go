@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -131,18 +132,20 @@ func (emptyDelegate) ListedPaths() []string                   { return []string{
 
 // InstallLegacyAPIGroup installs the legacy core group of apiGroupInfo
 // under apiPrefix, which must be one of the Config's
-// LegacyAPIGroupPrefixes, with endpoints.InstallLegacyAPI.
-func (s *GenericAPIServer) InstallLegacyAPIGroup(apiPrefix string, apiGroupInfo *endpoints.APIGroupInfo) error {
+// LegacyAPIGroupPrefixes, with endpoints.InstallLegacyAPI. ctx carries the
+// trace kit to the goroutines the resources' storage starts.
+func (s *GenericAPIServer) InstallLegacyAPIGroup(ctx context.Context, apiPrefix string, apiGroupInfo *endpoints.APIGroupInfo) error {
 	if !s.legacyAPIGroupPrefixes.Has(apiPrefix) {
 		return fmt.Errorf("%q is not in the allowed legacy API prefixes: %v", apiPrefix, sets.List(s.legacyAPIGroupPrefixes))
 	}
-	return endpoints.InstallLegacyAPI(s.Handler.NonGoRestfulMux, apiPrefix, s.withStorage(apiGroupInfo))
+	return endpoints.InstallLegacyAPI(ctx, s.Handler.NonGoRestfulMux, apiPrefix, s.withStorage(apiGroupInfo))
 }
 
 // InstallAPIGroup installs the named group of apiGroupInfo under /apis
 // with endpoints.InstallAPIGroup, and adds it to the groups this server
-// lists at /apis. An empty group or version is an error.
-func (s *GenericAPIServer) InstallAPIGroup(apiGroupInfo *endpoints.APIGroupInfo) error {
+// lists at /apis. An empty group or version is an error. ctx is as for
+// InstallLegacyAPIGroup.
+func (s *GenericAPIServer) InstallAPIGroup(ctx context.Context, apiGroupInfo *endpoints.APIGroupInfo) error {
 	gv := apiGroupInfo.GroupVersion
 	if len(gv.Group) == 0 {
 		return fmt.Errorf("cannot register handler with an empty group for %#v", gv)
@@ -150,7 +153,7 @@ func (s *GenericAPIServer) InstallAPIGroup(apiGroupInfo *endpoints.APIGroupInfo)
 	if len(gv.Version) == 0 {
 		return fmt.Errorf("cannot register handler with an empty version for %#v", gv)
 	}
-	if err := endpoints.InstallAPIGroup(s.Handler.NonGoRestfulMux, s.withStorage(apiGroupInfo)); err != nil {
+	if err := endpoints.InstallAPIGroup(ctx, s.Handler.NonGoRestfulMux, s.withStorage(apiGroupInfo)); err != nil {
 		return err
 	}
 	s.groupsLock.Lock()

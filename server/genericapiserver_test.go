@@ -112,16 +112,16 @@ func index(t *testing.T, url string) []string {
 func TestInstallAPIGroupListsTheGroupAtApis(t *testing.T) {
 	s := newServer(t, "s", server.EmptyDelegate, nil)
 	gv := schema.GroupVersion{Group: "example.kubewalk.io", Version: "v1"}
-	err := s.InstallAPIGroup(&endpoints.APIGroupInfo{GroupVersion: gv, Resources: []endpoints.Resource{{
+	err := s.InstallAPIGroup(context.Background(), &endpoints.APIGroupInfo{GroupVersion: gv, Resources: []endpoints.Resource{{
 		Name: "widgets", Kind: "Widget", Namespaced: true,
 	}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.InstallAPIGroup(&endpoints.APIGroupInfo{GroupVersion: schema.GroupVersion{Version: "v1"}}); err == nil {
+	if err := s.InstallAPIGroup(context.Background(), &endpoints.APIGroupInfo{GroupVersion: schema.GroupVersion{Version: "v1"}}); err == nil {
 		t.Error("InstallAPIGroup with an empty group succeeded; want an error")
 	}
-	if err := s.InstallLegacyAPIGroup("/oapi", &endpoints.APIGroupInfo{}); err == nil {
+	if err := s.InstallLegacyAPIGroup(context.Background(), "/oapi", &endpoints.APIGroupInfo{}); err == nil {
 		t.Error("InstallLegacyAPIGroup(/oapi) succeeded; want an error: only /api is allowed")
 	}
 	ts := httptest.NewServer(s.Handler)

@@ -63,7 +63,7 @@ func CreateAggregatorServer(ctx context.Context, aggregatorConfig *AggregatorCon
 		GroupVersion: apiregistrationGroup,
 		Resources:    []endpoints.Resource{{Name: "apiservices", Kind: "APIService"}},
 	}
-	if err := genericServer.InstallAPIGroup(info); err != nil {
+	if err := genericServer.InstallAPIGroup(ctx, info); err != nil {
 		return nil, err
 	}
 	groups := append([]metav1.APIGroup{info.APIGroup()}, apiServicesToRegister(delegateAPIServer)...)

@@ -61,7 +61,7 @@ func CreateAPIExtensionsServer(ctx context.Context, apiextensionsConfig *APIExte
 	if err != nil {
 		return nil, err
 	}
-	err = genericServer.InstallAPIGroup(&endpoints.APIGroupInfo{
+	err = genericServer.InstallAPIGroup(ctx, &endpoints.APIGroupInfo{
 		GroupVersion: apiextensionsGroup,
 		Resources: []endpoints.Resource{{
 			Name: "customresourcedefinitions", Kind: "CustomResourceDefinition", ShortNames: []string{"crd", "crds"},

@@ -35,7 +35,7 @@ func CreateKubeAPIServer(ctx context.Context, kubeAPIServerConfig *config.Master
 	if err != nil {
 		return nil, err
 	}
-	if err := genericServer.InstallLegacyAPIGroup(server.DefaultLegacyAPIPrefix, legacyAPIGroupInfo()); err != nil {
+	if err := genericServer.InstallLegacyAPIGroup(ctx, server.DefaultLegacyAPIPrefix, legacyAPIGroupInfo()); err != nil {
 		return nil, err
 	}
 	// --8<-- [end:kubeapiserver]

@@ -1,6 +1,7 @@
 package endpoints_test
 
 import (
+	"context"
 	"fmt"
 	"net/http/httptest"
 
@@ -17,7 +18,7 @@ func ExampleInstallAPIGroup() {
 		GroupVersion: schema.GroupVersion{Group: "apiregistration.k8s.io", Version: "v1beta1"},
 		Resources:    []endpoints.Resource{{Name: "apiservices", Kind: "APIService"}},
 	}
-	if err := endpoints.InstallAPIGroup(m, info); err != nil {
+	if err := endpoints.InstallAPIGroup(context.Background(), m, info); err != nil {
 		fmt.Println(err)
 		return
 	}

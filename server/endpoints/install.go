@@ -1,6 +1,7 @@
 package endpoints
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -39,6 +40,10 @@ type Resource struct {
 	// (used for CustomResourceDefinitions and APIServices, whose Go types
 	// are not among our dependencies); such a resource speaks JSON only.
 	New, NewList func() runtime.Object
+
+	// WatchCacheSize is the size of the resource's watch cache, if its
+	// storage has one; nil means the storage's default.
+	WatchCacheSize *int
 
 	// Strategy, if not nil, is the resource's create and update strategy
 	// (such as namespace.NewStrategy); nil means rest.NewMetadataStrategy,
@@ -94,7 +99,7 @@ func (info *APIGroupInfo) APIGroup() metav1.APIGroup {
 // as upstream's go-restful container does). InstallLegacyAPI copies what
 // it needs from info, except info.Scheme, which it keeps using and which
 // must not change afterwards.
-func InstallLegacyAPI(mux Mux, prefix string, info *APIGroupInfo) error {
+func InstallLegacyAPI(ctx context.Context, mux Mux, prefix string, info *APIGroupInfo) error {
 	if info.GroupVersion.Group != "" {
 		return fmt.Errorf("endpoints: legacy API must be the core group, not %q",
 			info.GroupVersion.Group)
@@ -103,7 +108,7 @@ func InstallLegacyAPI(mux Mux, prefix string, info *APIGroupInfo) error {
 		return fmt.Errorf("endpoints: API prefix %q must start and must not end with /", prefix)
 	}
 	root := &metav1.APIVersions{Versions: []string{info.GroupVersion.Version}}
-	return install(mux, prefix, prefix+"/"+info.GroupVersion.Version, root, info)
+	return install(ctx, mux, prefix, prefix+"/"+info.GroupVersion.Version, root, info)
 }
 
 // InstallAPIGroup installs a named group version:
@@ -116,22 +121,22 @@ func InstallLegacyAPI(mux Mux, prefix string, info *APIGroupInfo) error {
 // InstallAPIGroup returns an error, and installs nothing, if info is not
 // valid. As InstallLegacyAPI, it leaves duplicate paths to mux and keeps
 // using info.Scheme only.
-func InstallAPIGroup(mux Mux, info *APIGroupInfo) error {
+func InstallAPIGroup(ctx context.Context, mux Mux, info *APIGroupInfo) error {
 	if info.GroupVersion.Group == "" {
 		return errors.New("endpoints: the core group must be installed with InstallLegacyAPI")
 	}
 	group := info.APIGroup()
 	groupPath := "/apis/" + info.GroupVersion.Group
-	return install(mux, groupPath, groupPath+"/"+info.GroupVersion.Version, &group, info)
+	return install(ctx, mux, groupPath, groupPath+"/"+info.GroupVersion.Version, &group, info)
 }
 
 // install serves root at rootPath and the group version at versionPath.
-func install(mux Mux, rootPath, versionPath string, root runtime.Object, info *APIGroupInfo) error {
+func install(ctx context.Context, mux Mux, rootPath, versionPath string, root runtime.Object, info *APIGroupInfo) error {
 	gv := info.GroupVersion
 	if gv.Version == "" || strings.Contains(gv.Version, "/") || strings.Contains(gv.Group, "/") {
 		return fmt.Errorf("endpoints: group version %q must have a version, and no / in group or version", gv)
 	}
-	scopes, err := newScopes(info)
+	scopes, err := newScopes(ctx, info)
 	if err != nil {
 		return fmt.Errorf("endpoints: %s: %w", info.GroupVersion, err)
 	}
@@ -145,7 +150,7 @@ func install(mux Mux, rootPath, versionPath string, root runtime.Object, info *A
 
 // newScopes checks info's resources and returns what their handlers need,
 // by resource name, each with its registry.Store.
-func newScopes(info *APIGroupInfo) (map[string]*requestScope, error) {
+func newScopes(ctx context.Context, info *APIGroupInfo) (map[string]*requestScope, error) {
 	getter := info.RESTOptionsGetter
 	if getter == nil {
 		getter = registry.MemoryRESTOptionsGetter{Backend: memory.NewBackend(memory.DefaultHistorySize)}
@@ -172,7 +177,7 @@ func newScopes(info *APIGroupInfo) (map[string]*requestScope, error) {
 		if res.New == nil {
 			scope.serializer = unstructuredSerializer
 		}
-		store, err := newStore(scope, info, getter)
+		store, err := newStore(ctx, scope, info, getter)
 		if err != nil {
 			return nil, fmt.Errorf("resource %q: %w", res.Name, err)
 		}
@@ -220,7 +225,7 @@ func checkKind(info *APIGroupInfo, obj runtime.Object, kind string) error {
 // newStore returns the registry.Store of scope's resource, its objects
 // encoded in JSON where getter says (upstream's default for etcd3 in v1.7
 // is protobuf; JSON serves every resource here, typed or not).
-func newStore(scope *requestScope, info *APIGroupInfo, getter registry.RESTOptionsGetter) (*registry.Store, error) {
+func newStore(ctx context.Context, scope *requestScope, info *APIGroupInfo, getter registry.RESTOptionsGetter) (*registry.Store, error) {
 	res := scope.Resource
 	strategy := res.Strategy
 	var typer runtime.ObjectTyper = rest.UnstructuredObjectTyper
@@ -236,12 +241,13 @@ func newStore(scope *requestScope, info *APIGroupInfo, getter registry.RESTOptio
 		QualifiedResource: scope.resource(),
 		CreateStrategy:    strategy,
 		UpdateStrategy:    strategy,
+		WatchCacheSize:    res.WatchCacheSize,
 	}
 	json, _ := runtime.SerializerInfoForMediaType(scope.serializer.SupportedMediaTypes(), runtime.ContentTypeJSON)
 	gv := scope.kind.GroupVersion()
 	codec := runtime.NewCodec(scope.serializer.EncoderForVersion(json.Serializer, gv),
 		scope.serializer.DecoderToVersion(json.Serializer, gv))
-	if err := store.CompleteWithOptions(getter, codec); err != nil {
+	if err := store.CompleteWithOptions(ctx, getter, codec); err != nil {
 		return nil, err
 	}
 	return store, nil

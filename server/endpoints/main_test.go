@@ -2,6 +2,7 @@ package endpoints_test
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -84,12 +85,12 @@ func namedGroups() []*endpoints.APIGroupInfo {
 func newMux(t testing.TB) *mux.PathRecorderMux {
 	t.Helper()
 	m := mux.NewPathRecorderMux("test")
-	if err := endpoints.InstallLegacyAPI(m, "/api", coreGroup()); err != nil {
+	if err := endpoints.InstallLegacyAPI(context.Background(), m, "/api", coreGroup()); err != nil {
 		t.Fatalf("InstallLegacyAPI: %v", err)
 	}
 	var groups []metav1.APIGroup
 	for _, info := range namedGroups() {
-		if err := endpoints.InstallAPIGroup(m, info); err != nil {
+		if err := endpoints.InstallAPIGroup(context.Background(), m, info); err != nil {
 			t.Fatalf("InstallAPIGroup(%s): %v", info.GroupVersion, err)
 		}
 		groups = append(groups, info.APIGroup())
@@ -192,7 +193,7 @@ func newMuxWith(t *testing.T, infos ...*endpoints.APIGroupInfo) *mux.PathRecorde
 	t.Helper()
 	m := mux.NewPathRecorderMux("test")
 	for _, info := range infos {
-		if err := endpoints.InstallAPIGroup(m, info); err != nil {
+		if err := endpoints.InstallAPIGroup(context.Background(), m, info); err != nil {
 			t.Fatalf("InstallAPIGroup(%s): %v", info.GroupVersion, err)
 		}
 	}

@@ -34,7 +34,7 @@ func TestKeys(t *testing.T) {
 		CreateStrategy:    namespace.NewStrategy(scheme),
 		UpdateStrategy:    namespace.NewStrategy(scheme),
 	}
-	if err := store.CompleteWithOptions(registry.MemoryRESTOptionsGetter{Backend: b}, codec); err != nil {
+	if err := store.CompleteWithOptions(context.Background(), registry.MemoryRESTOptionsGetter{Backend: b}, codec); err != nil {
 		t.Fatal(err)
 	}
 	ctx := request.WithNamespace(context.Background(), "")

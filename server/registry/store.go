@@ -51,15 +51,22 @@ type Store struct {
 	CreateStrategy rest.RESTCreateStrategy
 	UpdateStrategy rest.RESTUpdateStrategy
 
-	// Storage is where the objects are; CompleteWithOptions sets it.
+	// WatchCacheSize is the size of the resource's watch cache, when it
+	// has one; nil means the default (--default-watch-cache-size's, 100).
+	WatchCacheSize *int
+
+	// Storage is where the objects are; CompleteWithOptions sets it, and
+	// DestroyFunc, which releases it (v1.7 calls it in tests only).
 	Storage     storage.Interface
 	DestroyFunc DestroyFunc
 }
 
 // CompleteWithOptions checks the Store and fills in its keys (below
-// options' ResourcePrefix) and its Storage, built by options' Decorator
-// with codec.
-func (e *Store) CompleteWithOptions(getter RESTOptionsGetter, codec runtime.Codec) error {
+// the ResourcePrefix getter gives) and its Storage, made by the getter's
+// Decorator, encoded with the getter's codec, or codec if it has none.
+// ctx carries the trace kit to the goroutines the storage starts (a watch
+// cache's), which outlive it.
+func (e *Store) CompleteWithOptions(ctx context.Context, getter RESTOptionsGetter, codec runtime.Codec) error {
 	switch {
 	case e.QualifiedResource.Empty():
 		return errors.New("registry: store must have a non-empty qualified resource")
@@ -68,7 +75,7 @@ func (e *Store) CompleteWithOptions(getter RESTOptionsGetter, codec runtime.Code
 	case e.CreateStrategy == nil || e.UpdateStrategy == nil:
 		return fmt.Errorf("registry: store for %s must have CreateStrategy and UpdateStrategy set", e.QualifiedResource)
 	}
-	opts, err := getter.GetRESTOptions(e.QualifiedResource)
+	opts, err := getter.GetRESTOptions(ctx, e.QualifiedResource)
 	if err != nil {
 		return err
 	}
@@ -76,24 +83,37 @@ func (e *Store) CompleteWithOptions(getter RESTOptionsGetter, codec runtime.Code
 	if prefix == "/" {
 		return fmt.Errorf("registry: store for %s has an invalid prefix %q", e.QualifiedResource, opts.ResourcePrefix)
 	}
-	if e.CreateStrategy.NamespaceScoped() {
+	isNamespaced := e.CreateStrategy.NamespaceScoped()
+	if isNamespaced {
 		e.KeyRootFunc = func(ctx context.Context) string { return NamespaceKeyRootFunc(ctx, prefix) }
 		e.KeyFunc = func(ctx context.Context, name string) (string, error) { return NamespaceKeyFunc(ctx, prefix, name) }
 	} else {
 		e.KeyRootFunc = func(context.Context) string { return prefix }
 		e.KeyFunc = func(ctx context.Context, name string) (string, error) { return NoNamespaceKeyFunc(ctx, prefix, name) }
 	}
+	attrs := storage.DefaultClusterScopedAttr
+	if isNamespaced {
+		attrs = storage.DefaultNamespaceScopedAttr
+	}
 	if e.PredicateFunc == nil {
-		attrs := storage.DefaultClusterScopedAttr
-		if e.CreateStrategy.NamespaceScoped() {
-			attrs = storage.DefaultNamespaceScopedAttr
-		}
 		e.PredicateFunc = func(label labels.Selector, field fields.Selector) storage.SelectionPredicate {
 			return storage.SelectionPredicate{Label: label, Field: field, GetAttrs: attrs}
 		}
 	}
-	e.Storage, e.DestroyFunc = opts.Decorator(codec, prefix)
-	return nil
+	// The watch cache keys an object as a request for it would.
+	keyFunc := func(obj runtime.Object) (string, error) {
+		m, err := meta.Accessor(obj)
+		if err != nil {
+			return "", err
+		}
+		return e.KeyFunc(request.WithNamespace(context.Background(), m.GetNamespace()), m.GetName())
+	}
+	config := *opts.StorageConfig
+	if config.Codec == nil {
+		config.Codec = codec
+	}
+	e.Storage, e.DestroyFunc, err = opts.Decorator(ctx, &config, e.WatchCacheSize, e.NewFunc(), prefix, keyFunc, e.NewListFunc, attrs)
+	return err
 }
 
 // NamespaceKeyRootFunc is prefix, or prefix/<namespace> when ctx carries

@@ -34,7 +34,13 @@ func (s *SelectionPredicate) Matches(obj runtime.Object) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return (s.Label == nil || s.Label.Matches(l)) && (s.Field == nil || s.Field.Matches(f)), nil
+	return s.MatchesObjectAttributes(l, f), nil
+}
+
+// MatchesObjectAttributes reports whether labels l and fields f, an
+// object's, match.
+func (s *SelectionPredicate) MatchesObjectAttributes(l labels.Set, f fields.Set) bool {
+	return (s.Label == nil || s.Label.Matches(l)) && (s.Field == nil || s.Field.Matches(f))
 }
 
 // MatchesSingle returns the name the field selector requires exactly

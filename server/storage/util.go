@@ -24,6 +24,22 @@ func ParseWatchResourceVersion(resourceVersion string) (uint64, error) {
 	return version, nil
 }
 
+// ParseListResourceVersion returns the revision a list or a get asks to
+// be at least as new as: 0 for "", or the number. Any other string is an
+// InvalidError.
+func ParseListResourceVersion(resourceVersion string) (uint64, error) {
+	if resourceVersion == "" {
+		return 0, nil
+	}
+	version, err := strconv.ParseUint(resourceVersion, 10, 64)
+	if err != nil {
+		return 0, InvalidError{field.ErrorList{
+			field.Invalid(field.NewPath("resourceVersion"), resourceVersion, err.Error()),
+		}}
+	}
+	return version, nil
+}
+
 // APIObjectVersioner is the Versioner of objects with ObjectMeta and
 // lists with ListMeta: a revision is written as its decimal string, and
 // revision 0 as no resourceVersion at all.
