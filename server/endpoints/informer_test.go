@@ -27,13 +27,15 @@ import (
 // namespaces labelled app=watched, against a store that remembers only 3
 // changes. Writes to other namespaces move the store past the version the
 // informer knows without sending it anything; when its watch ends, it
-// watches again from that version, gets the 410 Gone ERROR event, lists
-// again, and goes on seeing changes.
+// watches again from that version, gets the 410 ERROR event (the store's
+// is etcd's, 410 Expired "required revision has been compacted"; a watch
+// cache's would be 410 Gone "too old resource version"), lists again, and
+// goes on seeing changes.
 func TestInformerRelistsAfterGone(t *testing.T) {
 	info := coreGroup()
 	info.RESTOptionsGetter = registry.MemoryRESTOptionsGetter{Backend: memory.NewBackend(3)}
 	m := mux.NewPathRecorderMux("test")
-	if err := endpoints.InstallLegacyAPI(m, "/api", info); err != nil {
+	if err := endpoints.InstallLegacyAPI(context.Background(), m, "/api", info); err != nil {
 		t.Fatal(err)
 	}
 	var lists atomic.Int32
@@ -130,7 +132,7 @@ func TestInformerRelistsAfterGone(t *testing.T) {
 		t.Errorf("%d lists after the watch ended; want a relist after the 410", lists.Load()-listsBefore)
 	}
 	if got := wire.String(); !strings.Contains(got, "410 list") {
-		t.Errorf("the informer was told %q; want a 410 Gone followed by a list", got)
+		t.Errorf("the informer was told %q; want a 410 followed by a list", got)
 	}
 }
 
@@ -148,8 +150,8 @@ func (l *wireLog) String() string {
 	return strings.Join(l.events, " ")
 }
 
-// goneSniffer notes the 410 Gone Status "too old resource version"
-// written on a watch stream.
+// goneSniffer notes the 410 Expired Status "required revision has been
+// compacted" written on a watch stream.
 type goneSniffer struct {
 	http.ResponseWriter
 	log *wireLog
@@ -157,7 +159,7 @@ type goneSniffer struct {
 
 func (g *goneSniffer) Write(p []byte) (int, error) {
 	// The informer watches in protobuf: look for the Status's message.
-	if bytes.Contains(p, []byte("too old resource version")) {
+	if bytes.Contains(p, []byte("required revision has been compacted")) {
 		g.log.add("410")
 	}
 	return g.ResponseWriter.Write(p)

@@ -41,6 +41,22 @@ func TestSuite(t *testing.T) {
 	})
 }
 
+// TestWatchEndsWithItsContext checks etcd3's watch ends, closing its
+// result channel, when its context is done, as upstream's does.
+func TestWatchEndsWithItsContext(t *testing.T) {
+	etcd := etcdtest.Start(t)
+	s := etcd3.New(etcd.Client(), storagetest.Codec(), "/registry")
+	ctx, cancel := context.WithCancel(context.Background())
+	w, err := s.WatchList(ctx, "/namespaces", "0", storage.Everything)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if _, open := <-w.ResultChan(); open {
+		t.Error("an event after the watch's context is done; want the result channel closed")
+	}
+}
+
 // TestCompact checks the compactors' shared clock: of two API servers
 // that know the same clock, the first to advance it compacts, the other
 // adopts the clock; the first round only starts it.
