@@ -84,8 +84,8 @@ func english(l lang.Lang) []string {
 // TestChineseRunsSayNothingInEnglish runs the walkthrough in Chinese as a
 // learner would (the tour, --until, --step, --break=help, bad flags) and
 // checks that nothing it prints is English that the Chinese table has
-// words for: every string that reaches the learner goes through package
-// lang.
+// words for, and that no note is English: every string that reaches the
+// learner goes through package lang.
 func TestChineseRunsSayNothingInEnglish(t *testing.T) {
 	zh, err := lang.Parse("zh")
 	if err != nil {
@@ -102,9 +102,16 @@ func TestChineseRunsSayNothingInEnglish(t *testing.T) {
 		"the tour": tour.stdout + tour.stderr, "--until": until, "--step": step, "--until, then q": quit,
 		"--break=help": breakHelp(t, "--lang=zh"), "bad flags": stdout.String() + stderr.String(),
 	}
+	han := regexp.MustCompile(`\p{Han}`)
 	for name, out := range runs {
 		if !strings.Contains(out, "：") {
 			t.Errorf("%s: the output has no Chinese punctuation; was it said in Chinese?\n%s", name, out)
+		}
+		// Every note is the book's words: none may stay English.
+		for _, line := range strings.Split(out, "\n") {
+			if note := strings.TrimSpace(line); strings.HasPrefix(note, "↳ ") && !han.MatchString(note) {
+				t.Errorf("%s: a note in English: %s", name, note)
+			}
 		}
 		for _, s := range english(zh) {
 			if strings.Contains(out, s) {

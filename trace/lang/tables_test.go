@@ -199,3 +199,52 @@ func TestTablesSayEverything(t *testing.T) {
 		}
 	}
 }
+
+// TestNotesAreSaid checks that no note is written as a bare string: every
+// value given to a log line's note field (trace.LogNoteKey), which is
+// always the book's words, goes through this package, or a run in
+// another language would print it in English.
+func TestNotesAreSaid(t *testing.T) {
+	fset := token.NewFileSet()
+	notes := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) != 2 || !isNoteKey(call.Args[0]) {
+				return true
+			}
+			notes++
+			if s, ok := literal(call.Args[1]); ok {
+				t.Errorf("%s: the note %q is a bare string: say it with lang.Say(ctx, …)", fset.Position(call.Args[1].Pos()), s)
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notes < 10 {
+		t.Fatalf("found %d notes in %s; the walk found too few", notes, root)
+	}
+}
+
+// isNoteKey reports whether e is trace.LogNoteKey (or LogNoteKey, inside
+// package trace).
+func isNoteKey(e ast.Expr) bool {
+	switch e := e.(type) {
+	case *ast.SelectorExpr:
+		id, ok := e.X.(*ast.Ident)
+		return ok && id.Name == "trace" && e.Sel.Name == "LogNoteKey"
+	case *ast.Ident:
+		return e.Name == "LogNoteKey"
+	}
+	return false
+}
