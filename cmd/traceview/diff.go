@@ -67,12 +67,11 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	}
 	d.NameA, d.NameB = pathA, pathB
 	var b bytes.Buffer
-	if err := render(&b, d, o); err == nil {
-		if *output == "" {
-			_, err = stdout.Write(b.Bytes())
-		} else {
-			err = writeBytes(*output, b.Bytes())
-		}
+	err = render(&b, d, o)
+	if err == nil && *output == "" {
+		_, err = stdout.Write(b.Bytes())
+	} else if err == nil {
+		err = writeBytes(*output, b.Bytes())
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "traceview diff: %s\n", l.Sayf("writing: %v", err))
