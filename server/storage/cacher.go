@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 	"k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -23,8 +24,8 @@ import (
 )
 
 // neverStoppedCacher is what the trace says of a Cacher's goroutines.
-const neverStoppedCacher = "v1.7 stops a Cacher only from its storage's DestroyFunc, which only tests call: " +
-	"its reflector lists and watches the storage until the process exits"
+var neverStoppedCacher = lang.N("v1.7 stops a Cacher only from its storage's DestroyFunc, which only tests call: " +
+	"its reflector lists and watches the storage until the process exits")
 
 // CacherConfig is what a Cacher is made of.
 type CacherConfig struct {

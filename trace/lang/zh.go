@@ -195,7 +195,9 @@ var zh = map[string]string{
 	"Received signal, shutting down":                             "收到信号，开始关闭",
 	"Received second signal, exiting with code 1":                "收到第二个信号，以退出码 1 退出",
 	"watch event sent":                                           "watch 事件已发送",
-	"watchChan ended":                                            "watchChan 结束",
+	"v1.7 stops a Cacher only from its storage's DestroyFunc, which only tests call: its reflector lists and watches the storage until the process exits": "v1.7 只在存储的 DestroyFunc 里停止 Cacher，而只有测试会调用它：它的 reflector 会一直 list 和 watch 存储，直到进程退出",
+	"v1.7 never calls the DestroyFunc of the storage that started the compactor: it compacts every interval until the process exits":                      "v1.7 从不调用启动了 compactor 的那个存储的 DestroyFunc：它每隔一个周期压缩一次，直到进程退出",
+	"watchChan ended": "watchChan 结束",
 
 	// trace/view: traceview's text
 	"trace: %s, spans %d, steps %d, goroutines %d": "trace：%s，span %d 个，步骤 %d 个，goroutine %d 个",

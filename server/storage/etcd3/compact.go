@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -23,8 +24,8 @@ const (
 )
 
 // neverStoppedCompactor is what the trace says of the compactor.
-const neverStoppedCompactor = "v1.7 never calls the DestroyFunc of the storage that started the compactor: " +
-	"it compacts every interval until the process exits"
+var neverStoppedCompactor = lang.N("v1.7 never calls the DestroyFunc of the storage that started the compactor: " +
+	"it compacts every interval until the process exits")
 
 var (
 	endpointsMapMu sync.Mutex

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubewalk/kubewalk/server/storage"
 	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/lang"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -109,7 +110,7 @@ func (wc *watchChan) run(ctx context.Context) {
 	wc.cancel() // ends the other two: both give up on ctx
 	<-processed
 	<-watchClosed
-	trace.Log(ctx).Debug().Str("reason", why).Msg("watchChan ended")
+	trace.Log(ctx).Debug().Str("reason", why).Msg(lang.Say(ctx, "watchChan ended"))
 	trace.Close(ctx, wc.resultChan)
 }
 
