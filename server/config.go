@@ -27,6 +27,7 @@ import (
 	"github.com/kubewalk/kubewalk/server/storage/memory"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/uuid"
+	utilwaitgroup "k8s.io/apimachinery/pkg/util/waitgroup"
 	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/rest"
 )
@@ -118,6 +119,42 @@ type Config struct {
 	// NewConfig sets it to one new in-memory backend, which copies of the
 	// Config (the other servers of the chain) share, as they share etcd.
 	RESTOptionsGetter registry.RESTOptionsGetter
+
+	// Era is the release whose generic server New builds (see [Era]);
+	// the zero value is v1.7.
+	Era Era
+
+	// HandlerChainWaitGroup counts the requests in flight that are not
+	// long-running: from v1.9, the filter WithWaitGroup adds each, and
+	// v1.9's Run waits for them once stopCh is closed. Modern calls it
+	// NonLongRunningRequestWaitGroup. NewConfig sets both; copies of the
+	// Config share them, as the servers of a chain share one handler.
+	HandlerChainWaitGroup          *utilwaitgroup.SafeWaitGroup
+	NonLongRunningRequestWaitGroup *utilwaitgroup.SafeWaitGroup
+	// WatchRequestWaitGroup counts the active watches when
+	// ShutdownWatchTerminationGracePeriod is more than 0 (modern).
+	WatchRequestWaitGroup *utilwaitgroup.RateLimitedSafeWaitGroup
+
+	// ShutdownDelayDuration (modern, --shutdown-delay-duration) is how
+	// long, once the signal came, the server keeps serving as before
+	// while /readyz fails, so that load balancers stop sending it
+	// traffic; 0 by default.
+	ShutdownDelayDuration time.Duration
+	// ShutdownWatchTerminationGracePeriod (modern,
+	// --shutdown-watch-termination-grace-period) is how long the shutdown
+	// waits for the active watches, which it ends once the server stops
+	// accepting requests; 0, the default, neither ends nor waits for any.
+	ShutdownWatchTerminationGracePeriod time.Duration
+	// ShutdownSendRetryAfter (modern, --shutdown-send-retry-after) keeps
+	// the listener open until the requests in flight have drained,
+	// answering new ones 429 with Retry-After; by default the listener
+	// closes first, and the drain follows.
+	ShutdownSendRetryAfter bool
+
+	// lifecycleSignals are the modern server's named events of its
+	// shutdown; the servers of a chain share them, as copies of one
+	// Config. See lifecycle_signals.go.
+	lifecycleSignals lifecycleSignals
 }
 
 // SecureServingInfo says where and how a server serves HTTPS.
@@ -149,7 +186,10 @@ type SecureServingInfo struct {
 // legacy prefix, index and discovery on, the ping health check, at most
 // 400 reads and 200 writes in flight, a 60s request timeout (1800s at
 // least for watches), watch as the only long-running verb, port 443 and
-// DefaultBuildHandlerChain. Nothing authenticates or authorizes yet.
+// DefaultBuildHandlerChain. Nothing authenticates or authorizes yet. The
+// later eras' defaults are the same for these fields; their wait groups
+// and lifecycle signals are made here, as upstream's NewConfig makes them,
+// and the shutdown durations are 0.
 func NewConfig() *Config {
 	return &Config{
 		ReadWritePort:               443,
@@ -165,6 +205,11 @@ func NewConfig() *Config {
 		MinRequestTimeout:           1800,
 		RESTOptionsGetter:           registry.MemoryRESTOptionsGetter{Backend: memory.NewBackend(memory.DefaultHistorySize)},
 		LongRunningFunc:             filters.BasicLongRunningRequestCheck(sets.New("watch"), sets.New[string]()),
+
+		HandlerChainWaitGroup:          new(utilwaitgroup.SafeWaitGroup),
+		NonLongRunningRequestWaitGroup: new(utilwaitgroup.SafeWaitGroup),
+		WatchRequestWaitGroup:          &utilwaitgroup.RateLimitedSafeWaitGroup{},
+		lifecycleSignals:               newLifecycleSignals(),
 	}
 }
 
@@ -268,6 +313,20 @@ func (c completedConfig) New(name string, delegationTarget DelegationTarget) (*G
 		postStartHooks:         map[string]postStartHookEntry{},
 		disabledPostStartHooks: c.DisabledPostStartHooks,
 		healthzChecks:          slices.Clone(c.HealthzChecks),
+
+		preShutdownHooks:                    map[string]preShutdownHookEntry{},
+		era:                                 c.Era,
+		ShutdownTimeout:                     c.RequestTimeout,
+		HandlerChainWaitGroup:               c.HandlerChainWaitGroup,
+		NonLongRunningRequestWaitGroup:      c.NonLongRunningRequestWaitGroup,
+		WatchRequestWaitGroup:               c.WatchRequestWaitGroup,
+		ShutdownDelayDuration:               c.ShutdownDelayDuration,
+		ShutdownWatchTerminationGracePeriod: c.ShutdownWatchTerminationGracePeriod,
+		ShutdownSendRetryAfter:              c.ShutdownSendRetryAfter,
+		lifecycleSignals:                    c.lifecycleSignals,
+	}
+	if c.Era == EraModern { // /livez and /readyz run the Config's checks too
+		s.livezChecks, s.readyzChecks = slices.Clone(c.HealthzChecks), slices.Clone(c.HealthzChecks)
 	}
 
 	// --8<-- [start:takeover]
@@ -280,6 +339,7 @@ func (c completedConfig) New(name string, delegationTarget DelegationTarget) (*G
 		}
 	}
 	// --8<-- [end:takeover]
+	s.takeOverFromLaterEras(delegationTarget)
 
 	installAPI(s, c.Config)
 	if delegationTarget.UnprotectedHandler() == nil && c.EnableIndex {
@@ -327,6 +387,12 @@ func installAPI(s *GenericAPIServer, c *Config) {
 // filters in the same order, there without authorization and
 // impersonation, and with the insecure superuser as the authenticator.
 func DefaultBuildHandlerChain(apiHandler http.Handler, c *Config) http.Handler {
+	switch c.Era { // the later eras' chains: config_v19.go, config_modern.go
+	case EraV19:
+		return buildHandlerChainV19(apiHandler, c)
+	case EraModern:
+		return buildHandlerChainModern(apiHandler, c)
+	}
 	// --8<-- [start:chain]
 	handler := filters.WithAuthorization(apiHandler, c.Authorizer)
 	handler = filters.WithAuthentication(handler, c.Authenticator, filters.Unauthorized())

@@ -7,6 +7,30 @@
 // path mux, healthz, request parsing, authentication, authorization,
 // certificates and the API endpoints.
 //
+// # Eras
+//
+// A Config's Era chooses the release whose generic server New builds:
+// v1.7 (the default), v1.9 or modern ([Era]). The code of each era is in
+// the files named after it, and what did not change is shared:
+//
+//   - v1.9 (kubernetes-1.9.0): run_v19.go (Run: the pre-shutdown hooks,
+//     then a wait for the requests in flight; NonBlockingRun with
+//     auditStopCh; serveSecurely on a listener bound long before),
+//     serve_v19.go (RunServerV19: Shutdown with a timeout),
+//     config_v19.go (the handler chain, with WithWaitGroup), the
+//     pre-shutdown hooks in hooks.go.
+//   - modern (kubernetes-1.36.0): run_modern.go (RunWithContext and
+//     NonBlockingRunWithContext, Run as their wrapper),
+//     lifecycle_signals.go, secure_serving.go (Serve, and RunServer with
+//     its two channels), healthz_modern.go (the recursive PrepareRun,
+//     /livez, /readyz and its shutdown check), config_modern.go (the
+//     handler chain, with WithWaitGroup, WithWatchTerminationDuringShutdown
+//     and WithRetryAfter), signal_modern.go (SetupSignalContext).
+//
+// Where two eras' functions have one upstream name, the later one's Go
+// name carries its era (RunServerV19, SetupSignalHandlerModern); its
+// step in the trace has upstream's name and the era's tag.
+//
 // It is the machinery, not the story: the packages under chapters/ call
 // it in upstream's order, and the book explains it chapter by chapter. It
 // never imports chapters/.
@@ -18,9 +42,10 @@
 //     carries the trace kit (package trace); nothing else is passed in it.
 //   - Goroutines are started with trace.Go instead of a bare go statement,
 //     so each has a span and the kit can prove at the end that it ended.
-//   - RunServer takes an optional listener that is already bound, as
-//     RunServer does since v1.10, so tests pass 127.0.0.1:0 listeners and
-//     never bind fixed ports. With nil it listens on server.Addr as v1.7.
+//   - RunServer (v1.7's) takes an optional listener that is already bound,
+//     so tests pass 127.0.0.1:0 listeners and never bind fixed ports; with
+//     nil it listens on server.Addr as v1.7. Upstream's RunServer takes a
+//     listener from v1.9 on (kubernetes-1.9.0, PR #55859), and requires one.
 //   - RunServer sets server.BaseContext, when nil, to its serve goroutine's
 //     context, so requests carry the trace kit and their spans are
 //     children of that goroutine.
@@ -31,7 +56,21 @@
 //     the Director is that mux. Every response from a server's own path
 //     carries the header X-Kubewalk-Served-By with the server's name.
 //   - No audit, no OpenAPI or swagger, no request context mapper, no
-//     systemd notification.
+//     systemd notification. v1.9's auditStopCh is made and closed all the
+//     same, with no audit backend to stop; modern's Destroy is left out.
+//   - A PreShutdownHookFunc (v1.9) takes a context, for the trace;
+//     upstream's takes nothing.
+//   - v1.9's and modern's RunServer let http.Server.Shutdown close the
+//     listener; the trace records that close in the goroutine that called
+//     Shutdown. Their requests' base context keeps the trace kit but not
+//     the serving goroutine's cancellation (upstream's is
+//     context.Background).
+//   - Modern's RunWithContext names its lifecycle signals in the trace as
+//     it starts, though NewConfig made them, as upstream's does; its
+//     [graceful-termination] lines, klog V(1) upstream, are debug lines
+//     (-v). Modern's /healthz, /livez and /readyz have no log check, and
+//     its DelegationTarget no MuxAndDiscoveryCompleteSignals: the
+//     walkthrough's servers install every path before they serve.
 //   - A PostStartHookFunc takes a context first; the context carries the
 //     trace kit and the hook goroutine's span. A hook that returns an
 //     error ends the process through trace.Fatalf (upstream's

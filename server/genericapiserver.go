@@ -13,6 +13,7 @@ import (
 	"github.com/kubewalk/kubewalk/server/registry"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
+	utilwaitgroup "k8s.io/apimachinery/pkg/util/waitgroup"
 	"k8s.io/client-go/rest"
 )
 
@@ -59,6 +60,35 @@ type GenericAPIServer struct {
 	postStartHooks         map[string]postStartHookEntry
 	postStartHooksCalled   bool
 	disabledPostStartHooks sets.Set[string]
+
+	// The pre-shutdown hooks (from v1.9), this server's and its
+	// delegate's; RunPreShutdownHooks runs them. See hooks.go.
+	preShutdownHookLock    sync.Mutex
+	preShutdownHooks       map[string]preShutdownHookEntry
+	preShutdownHooksCalled bool
+
+	// era is the release whose PrepareRun, Run and RunServer this server
+	// runs (Config.Era).
+	era Era
+
+	// ShutdownTimeout is how long the HTTP server's Shutdown waits for
+	// the connections still in use (from v1.9): the Config's
+	// RequestTimeout, as upstream sets it.
+	ShutdownTimeout time.Duration
+	// The wait groups and shutdown settings of the Config (v1.9 and modern).
+	HandlerChainWaitGroup               *utilwaitgroup.SafeWaitGroup
+	NonLongRunningRequestWaitGroup      *utilwaitgroup.SafeWaitGroup
+	WatchRequestWaitGroup               *utilwaitgroup.RateLimitedSafeWaitGroup
+	ShutdownDelayDuration               time.Duration
+	ShutdownWatchTerminationGracePeriod time.Duration
+	ShutdownSendRetryAfter              bool
+	lifecycleSignals                    lifecycleSignals
+
+	// livezChecks and readyzChecks are the modern server's checks for
+	// /livez and /readyz, beside healthzChecks, under healthzLock
+	// (healthz_modern.go).
+	livezChecks, readyzChecks   []healthz.HealthzChecker
+	livezCreated, readyzCreated bool
 }
 
 // DelegationTarget is what a server hands requests, post-start hooks and
@@ -72,7 +102,10 @@ type GenericAPIServer struct {
 //   - lists delegationTarget's paths at /.
 //
 // Upstream's v1.7 interface also has RequestContextMapper and
-// OpenAPISpec; we have no context mapper or OpenAPI.
+// OpenAPISpec; we have no context mapper or OpenAPI. PreShutdownHooks
+// came in v1.9, and PrepareRun in v1.16, whose PrepareRun prepares the
+// delegates first: ours has both in every era, and only the eras that
+// have them use them.
 type DelegationTarget interface {
 	// UnprotectedHandler returns the handler that routes a request
 	// without filtering it again; nil ends the chain.
@@ -83,6 +116,11 @@ type DelegationTarget interface {
 	HealthzChecks() []healthz.HealthzChecker
 	// ListedPaths returns the paths to list at /, sorted.
 	ListedPaths() []string
+	// PreShutdownHooks returns the pre-shutdown hooks to run (v1.9).
+	PreShutdownHooks() map[string]preShutdownHookEntry
+	// PrepareRun installs the routes that come last (modern: the chain's
+	// PrepareRun prepares every server of it, innermost first).
+	PrepareRun(ctx context.Context) preparedGenericAPIServer
 }
 
 // UnprotectedHandler returns the Director: the server's routing without
@@ -129,6 +167,12 @@ func (emptyDelegate) PostStartHooks() map[string]postStartHookEntry {
 }
 func (emptyDelegate) HealthzChecks() []healthz.HealthzChecker { return []healthz.HealthzChecker{} }
 func (emptyDelegate) ListedPaths() []string                   { return []string{} }
+func (emptyDelegate) PreShutdownHooks() map[string]preShutdownHookEntry {
+	return map[string]preShutdownHookEntry{}
+}
+func (emptyDelegate) PrepareRun(context.Context) preparedGenericAPIServer {
+	return preparedGenericAPIServer{nil}
+}
 
 // InstallLegacyAPIGroup installs the legacy core group of apiGroupInfo
 // under apiPrefix, which must be one of the Config's

@@ -6,7 +6,8 @@ import (
 	"github.com/kubewalk/kubewalk/server/healthz"
 )
 
-// AddHealthzChecks adds checks to those /healthz runs. It is an error
+// AddHealthzChecks adds checks to those /healthz runs, and, in the modern
+// era, /livez and /readyz too (modern's AddHealthChecks). It is an error
 // once PrepareRun has installed /healthz.
 func (s *GenericAPIServer) AddHealthzChecks(checks ...healthz.HealthzChecker) error {
 	s.healthzLock.Lock()
@@ -15,6 +16,10 @@ func (s *GenericAPIServer) AddHealthzChecks(checks ...healthz.HealthzChecker) er
 		return fmt.Errorf("unable to add because the healthz endpoint has already been created")
 	}
 	s.healthzChecks = append(s.healthzChecks, checks...)
+	if s.era == EraModern {
+		s.livezChecks = append(s.livezChecks, checks...)
+		s.readyzChecks = append(s.readyzChecks, checks...)
+	}
 	return nil
 }
 

@@ -198,3 +198,109 @@ func (h postStartHookHealthz) Check(*http.Request) error {
 	}
 	return hookNotFinished
 }
+
+// PreShutdownHookFunc is a function the server runs when it is told to
+// stop, before it waits for the requests in flight (from v1.9): its
+// return ends Run with an error. ctx carries the trace kit.
+type PreShutdownHookFunc func(ctx context.Context) error
+
+// preShutdownHookEntry is a registered pre-shutdown hook.
+type preShutdownHookEntry struct {
+	hook PreShutdownHookFunc
+}
+
+var upstreamRunPreShutdownHooks = trace.UpstreamFile{
+	Path: "staging/src/k8s.io/apiserver/pkg/server/hooks.go", Ref: "v1.9.0", Chapter: "then-and-now",
+}.Func("server.GenericAPIServer.RunPreShutdownHooks")
+
+// AddPreShutdownHook registers hook under name, to be run by
+// RunPreShutdownHooks (v1.9 and later). It fails, with upstream's
+// messages, when name is empty, already registered, or the hooks have
+// already run; a nil hook is ignored.
+func (s *GenericAPIServer) AddPreShutdownHook(name string, hook PreShutdownHookFunc) error {
+	if len(name) == 0 {
+		return fmt.Errorf("missing name")
+	}
+	if hook == nil {
+		return nil
+	}
+	s.preShutdownHookLock.Lock()
+	defer s.preShutdownHookLock.Unlock()
+	if s.preShutdownHooksCalled {
+		return fmt.Errorf("unable to add %q because PreShutdownHooks have already been called", name)
+	}
+	if _, exists := s.preShutdownHooks[name]; exists {
+		return fmt.Errorf("unable to add %q because it is already registered", name)
+	}
+	s.preShutdownHooks[name] = preShutdownHookEntry{hook: hook}
+	return nil
+}
+
+// RunPreShutdownHooks runs every pre-shutdown hook, its delegates' too,
+// one after the other in the calling goroutine, in no particular order,
+// and returns their errors joined, each as `PreShutdownHook "<name>"
+// failed: <error>`. A hook that panics is logged and the process crashes
+// (upstream's HandleCrash). Later AddPreShutdownHook calls fail.
+func (s *GenericAPIServer) RunPreShutdownHooks(ctx context.Context) (err error) {
+	ctx, end := trace.Step(ctx, upstreamRunPreShutdownHooks)
+	defer end(&err)
+	s.preShutdownHookLock.Lock()
+	defer s.preShutdownHookLock.Unlock()
+	s.preShutdownHooksCalled = true
+
+	var errs []error
+	for name, entry := range s.preShutdownHooks {
+		if err := runPreShutdownHook(ctx, name, entry); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func runPreShutdownHook(ctx context.Context, name string, entry preShutdownHookEntry) error {
+	var err error
+	func() {
+		defer utilruntime.HandleCrash()
+		err = entry.hook(ctx)
+	}()
+	if err != nil {
+		return fmt.Errorf("PreShutdownHook %q failed: %v", name, err)
+	}
+	return nil
+}
+
+// PreShutdownHooks returns a copy of the registered pre-shutdown hooks:
+// this server's and those New copied from its delegate.
+func (s *GenericAPIServer) PreShutdownHooks() map[string]preShutdownHookEntry {
+	s.preShutdownHookLock.Lock()
+	defer s.preShutdownHookLock.Unlock()
+	hooks := make(map[string]preShutdownHookEntry, len(s.preShutdownHooks))
+	for name, entry := range s.preShutdownHooks {
+		hooks[name] = entry
+	}
+	return hooks
+}
+
+// takeOverFromLaterEras takes over, in New, what later eras hand on
+// along the chain besides v1.7's hooks and checks: the delegate's
+// pre-shutdown hooks (v1.9), and, for modern, its health checks on
+// /livez and /readyz too, as modern's AddHealthChecks adds them.
+func (s *GenericAPIServer) takeOverFromLaterEras(delegationTarget DelegationTarget) {
+	for k, v := range delegationTarget.PreShutdownHooks() {
+		s.preShutdownHooks[k] = v
+	}
+	if s.era != EraModern {
+		return
+	}
+	has := func(checks []healthz.HealthzChecker, name string) bool {
+		return slices.ContainsFunc(checks, func(c healthz.HealthzChecker) bool { return c.Name() == name })
+	}
+	for _, c := range delegationTarget.HealthzChecks() {
+		if !has(s.livezChecks, c.Name()) {
+			s.livezChecks = append(s.livezChecks, c)
+		}
+		if !has(s.readyzChecks, c.Name()) {
+			s.readyzChecks = append(s.readyzChecks, c)
+		}
+	}
+}

@@ -34,7 +34,10 @@ type preparedGenericAPIServer struct {
 // /healthz with every check registered so far (its own and its
 // delegates'). Checks added later are an error. Call it once per server.
 func (s *GenericAPIServer) PrepareRun(ctx context.Context) preparedGenericAPIServer {
-	ctx, end := trace.Step(ctx, upstreamPrepareRun)
+	if s.era == EraModern {
+		return s.prepareRunModern(ctx) // healthz_modern.go
+	}
+	ctx, end := trace.Step(ctx, s.era.in(upstreamPrepareRun))
 	defer end(nil)
 
 	s.installHealthz()
@@ -49,6 +52,12 @@ func (s *GenericAPIServer) PrepareRun(ctx context.Context) preparedGenericAPISer
 // on. Run does not wait for the serving goroutines: they end when the
 // listener closes, which follows from stopCh through internalStopCh.
 func (s preparedGenericAPIServer) Run(ctx context.Context, stopCh <-chan struct{}) (err error) {
+	switch s.era { // the later eras' Run: run_v19.go, run_modern.go
+	case EraV19:
+		return s.runV19(ctx, stopCh)
+	case EraModern:
+		return s.runModern(ctx, stopCh)
+	}
 	ctx, end := trace.Step(ctx, upstreamRun)
 	defer end(&err)
 
@@ -111,8 +120,29 @@ func (s *GenericAPIServer) serveSecurely(ctx context.Context, stopCh <-chan stru
 	defer end(&err)
 
 	info := s.SecureServingInfo
+	tlsConfig, err := info.tlsConfig()
+	if err != nil {
+		return err
+	}
+	secureServer := &http.Server{
+		Addr:           info.BindAddress,
+		Handler:        s.Handler,
+		MaxHeaderBytes: 1 << 20,
+		TLSConfig:      tlsConfig,
+	}
+
+	trace.Log(ctx).Info().Msgf("Serving securely on %s", info.BindAddress)
+	s.effectiveSecurePort, err = RunServer(ctx, secureServer, info.Listener, info.BindNetwork, stopCh)
+	return err
+}
+
+// tlsConfig is the TLS configuration every era's secure server has: TLS
+// 1.2 at least, unless the info says otherwise, HTTP/2, the serving
+// certificate, then the SNI ones, and client certificates asked for when
+// there is a client CA. It fails when there is no serving certificate.
+func (info *SecureServingInfo) tlsConfig() (*tls.Config, error) {
 	if info.Cert == nil {
-		return fmt.Errorf("no serving certificate for %s", info.BindAddress)
+		return nil, fmt.Errorf("no serving certificate for %s", info.BindAddress)
 	}
 	tlsConfig := &tls.Config{
 		MinVersion:   tls.VersionTLS12,
@@ -139,14 +169,5 @@ func (s *GenericAPIServer) serveSecurely(ctx context.Context, stopCh <-chan stru
 		tlsConfig.ClientAuth = tls.RequestClientCert
 		tlsConfig.ClientCAs = info.ClientCA
 	}
-	secureServer := &http.Server{
-		Addr:           info.BindAddress,
-		Handler:        s.Handler,
-		MaxHeaderBytes: 1 << 20,
-		TLSConfig:      tlsConfig,
-	}
-
-	trace.Log(ctx).Info().Msgf("Serving securely on %s", info.BindAddress)
-	s.effectiveSecurePort, err = RunServer(ctx, secureServer, info.Listener, info.BindNetwork, stopCh)
-	return err
+	return tlsConfig, nil
 }

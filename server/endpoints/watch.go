@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kubewalk/kubewalk/server/request"
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/kubewalk/kubewalk/trace/lang"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -26,6 +27,7 @@ const (
 	endClientGone = "client gone: the request's context is done (the client hung up, or its connection was cut)"
 	endTimeout    = "timeout: the watch's time is up"
 	endResultDone = "result channel closed: the storage ended the watch (after an ERROR event, such as 410 Gone)"
+	endShutdown   = "server shutting down: NotAcceptingNewRequest (modern, with --shutdown-watch-termination-grace-period)"
 )
 
 // watchResource serves a watch, after upstream's ListResource with
@@ -116,8 +118,14 @@ func (s *requestScope) serveWatch(w http.ResponseWriter, r *http.Request, watche
 	// --8<-- [start:loop]
 	buf := &bytes.Buffer{}
 	ch := watcher.ResultChan()
+	// Modern only (from v1.27): nil, so never ready, unless the request
+	// passed WithWatchTerminationDuringShutdown.
+	serverShuttingDownCh := request.ServerShutdownSignalFrom(ctx)
 	for {
 		select {
+		case <-serverShuttingDownCh:
+			logWatchEnd(ctx, endShutdown)
+			return
 		case <-ctx.Done(): // upstream: CloseNotify
 			logWatchEnd(ctx, endClientGone)
 			return

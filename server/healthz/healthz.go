@@ -2,8 +2,12 @@ package healthz
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"sync"
 )
 
 // HealthzChecker is a named health check. Check returns nil when healthy.
@@ -49,16 +53,41 @@ type mux interface {
 // is withheld there, because /healthz is public. /healthz/<name> answers
 // 200 "ok" or 500 "internal server error: <the error>".
 func InstallHandler(mux mux, checks ...HealthzChecker) {
+	InstallPathHandlerWithHealthyFunc(mux, "/healthz", nil, checks...)
+}
+
+// InstallPathHandlerWithHealthyFunc is InstallHandler at path instead of
+// /healthz (later eras' /livez and /readyz): its answers end "<name>
+// check passed" or "<name> check failed", name being path without its
+// slash. firstTimeHealthy, when not nil, is called once, the first time
+// every check passes, with that request's context (modern uses it for the
+// HasBeenReady signal; upstream's takes no context).
+func InstallPathHandlerWithHealthyFunc(mux mux, path string, firstTimeHealthy func(context.Context), checks ...HealthzChecker) {
 	if len(checks) == 0 {
 		checks = []HealthzChecker{PingHealthz}
 	}
-	mux.Handle("/healthz", handleRootHealthz(checks...))
+	mux.Handle(path, handleRootHealthz(strings.TrimPrefix(path, "/"), firstTimeHealthy, checks...))
 	for _, check := range checks {
-		mux.Handle(fmt.Sprintf("/healthz/%v", check.Name()), adaptCheckToHandler(check.Check))
+		mux.Handle(fmt.Sprintf("%s/%v", path, check.Name()), adaptCheckToHandler(check.Check))
 	}
 }
 
-func handleRootHealthz(checks ...HealthzChecker) http.HandlerFunc {
+// NewShutdownHealthz returns the check named shutdown, which fails with
+// "process is shutting down" once stopCh is closed: modern's /readyz
+// has it, fed ShutdownInitiated, and /healthz and /livez do not.
+func NewShutdownHealthz(stopCh <-chan struct{}) HealthzChecker {
+	return NamedCheck("shutdown", func(*http.Request) error {
+		select { // a plain select: a poll, not a wait
+		case <-stopCh:
+			return errors.New("process is shutting down")
+		default:
+			return nil
+		}
+	})
+}
+
+func handleRootHealthz(name string, firstTimeHealthy func(context.Context), checks ...HealthzChecker) http.HandlerFunc {
+	var notifyOnce sync.Once
 	return func(w http.ResponseWriter, r *http.Request) {
 		failed := false
 		var verboseOut bytes.Buffer
@@ -71,15 +100,18 @@ func handleRootHealthz(checks ...HealthzChecker) http.HandlerFunc {
 			}
 		}
 		if failed {
-			http.Error(w, fmt.Sprintf("%vhealthz check failed", verboseOut.String()), http.StatusInternalServerError)
+			http.Error(w, fmt.Sprintf("%v%s check failed", verboseOut.String(), name), http.StatusInternalServerError)
 			return
+		}
+		if firstTimeHealthy != nil {
+			notifyOnce.Do(func() { firstTimeHealthy(r.Context()) })
 		}
 		if _, verbose := r.URL.Query()["verbose"]; !verbose {
 			fmt.Fprint(w, "ok")
 			return
 		}
 		verboseOut.WriteTo(w)
-		fmt.Fprint(w, "healthz check passed\n")
+		fmt.Fprintf(w, "%s check passed\n", name)
 	}
 }
 

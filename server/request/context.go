@@ -18,7 +18,23 @@ const (
 	userKey key = iota
 	requestInfoKey
 	namespaceKey
+	serverShutdownKey
 )
+
+// WithServerShutdownSignal returns a copy of parent that carries
+// shuttingDown, the channel closed when the server stops accepting
+// requests (modern's WithWatchTerminationDuringShutdown attaches it to a
+// watch, so that the watch ends then).
+func WithServerShutdownSignal(parent context.Context, shuttingDown <-chan struct{}) context.Context {
+	return context.WithValue(parent, serverShutdownKey, shuttingDown)
+}
+
+// ServerShutdownSignalFrom returns the channel WithServerShutdownSignal
+// attached to ctx, or nil: a channel never ready.
+func ServerShutdownSignalFrom(ctx context.Context) <-chan struct{} {
+	ch, _ := ctx.Value(serverShutdownKey).(<-chan struct{})
+	return ch
+}
 
 // WithUser returns a copy of parent that carries u.
 func WithUser(parent context.Context, u user.Info) context.Context {

@@ -361,4 +361,14 @@ var zh = map[string]string{
 	"Run 'traceview diff --help' for usage.":                                             "运行 'traceview diff --help' 查看用法。",
 	"--format %s with %d files: want text or html, and two trace files":                  "--format %s，文件 %d 个：格式应为 text 或 html，并给出两个 trace 文件",
 	"%s and %s are the same file: compare two runs, such as --era=v1.7 and --era=modern": "%s 和 %s 是同一个文件：请比较两次不同的运行，例如 --era=v1.7 和 --era=modern",
+
+	// server: the eras (v1.9 and modern generic servers)
+	"--era %s: allowed: v1.7, v1.9, modern":                                                        "--era %s：可选 v1.7、v1.9、modern",
+	"%s.Wait() returned: no request in flight":                                                     "%s.Wait() 已返回：没有进行中的请求",
+	"new requests that are not long-running are refused from here; those in flight are waited for": "从这里开始，新来的非长连接请求会被拒绝；已在处理中的请求会被等待完成",
+	"--shutdown-delay-duration: serving on":                                                        "--shutdown-delay-duration：继续提供服务",
+	"the server serves as before while /readyz fails, so load balancers stop sending it traffic; /healthz and /livez still pass": "服务器照常处理请求，但 /readyz 已经失败，好让负载均衡器不再把流量发给它；/healthz 和 /livez 仍然通过",
+	"installed /healthz, /livez and /readyz":                                                        "/healthz、/livez 和 /readyz 已安装",
+	"/readyz fails as soon as shutdown starts; /healthz and /livez do not":                          "关闭一开始 /readyz 就会失败；/healthz 和 /livez 不会",
+	"the first signal cancels the context (its Done channel is stopCh); a second one exits at once": "第一个信号取消 context（它的 Done channel 就是 stopCh）；第二个信号直接退出",
 }
