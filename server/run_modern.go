@@ -6,16 +6,16 @@ import (
 
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/kubewalk/kubewalk/trace/lang"
-	utilwaitgroup "k8s.io/apimachinery/pkg/util/waitgroup"
 	"golang.org/x/time/rate"
+	utilwaitgroup "k8s.io/apimachinery/pkg/util/waitgroup"
 )
 
 var (
 	genericapiserverGoModern = trace.UpstreamFile{
 		Path: "staging/src/k8s.io/apiserver/pkg/server/genericapiserver.go", Ref: "v1.36.0", Chapter: "then-and-now",
 	}
-	upstreamRunModern                = genericapiserverGoModern.Func("server.preparedGenericAPIServer.Run")
-	upstreamRunWithContext           = genericapiserverGoModern.Func("server.preparedGenericAPIServer.RunWithContext")
+	upstreamRunModern                 = genericapiserverGoModern.Func("server.preparedGenericAPIServer.Run")
+	upstreamRunWithContext            = genericapiserverGoModern.Func("server.preparedGenericAPIServer.RunWithContext")
 	upstreamNonBlockingRunWithContext = genericapiserverGoModern.Func("server.preparedGenericAPIServer.NonBlockingRunWithContext")
 )
 

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/kubewalk/kubewalk/server/request"
 	"github.com/kubewalk/kubewalk/server/endpoints"
+	"github.com/kubewalk/kubewalk/server/request"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	utilwaitgroup "k8s.io/apimachinery/pkg/util/waitgroup"
 )
