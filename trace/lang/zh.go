@@ -365,7 +365,7 @@ var zh = map[string]string{
 	// server: the eras (v1.9 and modern generic servers)
 	"--era %s: allowed: v1.7, v1.9, modern":                                                        "--era %s：可选 v1.7、v1.9、modern",
 	"%s.Wait() returned: no request in flight":                                                     "%s.Wait() 已返回：没有进行中的请求",
-	"new requests that are not long-running are refused from here; those in flight are waited for": "从这里开始，新来的非长连接请求会被拒绝；已在处理中的请求会被等待完成",
+	"new requests that are not long-running are refused from here; those in flight are waited for": "从这里开始，新来的请求（长时间运行的除外）会被拒绝；已在处理中的请求会等它们完成",
 	"--shutdown-delay-duration: serving on":                                                        "--shutdown-delay-duration：继续提供服务",
 	"the server serves as before while /readyz fails, so load balancers stop sending it traffic; /healthz and /livez still pass": "服务器照常处理请求，但 /readyz 已经失败，好让负载均衡器不再把流量发给它；/healthz 和 /livez 仍然通过",
 	"installed /healthz, /livez and /readyz":                                                        "/healthz、/livez 和 /readyz 已安装",
