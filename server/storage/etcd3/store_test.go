@@ -41,6 +41,21 @@ func TestSuite(t *testing.T) {
 	})
 }
 
+// BenchmarkStorage runs the storage benchmarks the in-memory backend
+// runs too, against a real etcd: each below a prefix of its own.
+func BenchmarkStorage(b *testing.B) {
+	etcd := etcdtest.Start(b)
+	client := etcd.Client()
+	storagetest.Bench(b, func(b *testing.B) storagetest.Keyspace {
+		testPrefix := "/" + strings.ReplaceAll(b.Name(), "/", "-")
+		return storagetest.Keyspace{
+			Store: func(codec runtime.Codec, prefix string) storage.Interface {
+				return etcd3.NewWithNoQuorumRead(client, codec, testPrefix+prefix)
+			},
+		}
+	})
+}
+
 // TestWatchEndsWithItsContext checks etcd3's watch ends, closing its
 // result channel, when its context is done, as upstream's does.
 func TestWatchEndsWithItsContext(t *testing.T) {

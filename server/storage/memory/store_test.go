@@ -57,3 +57,13 @@ func TestHistorySize(t *testing.T) {
 	}
 	fromOne.Stop()
 }
+
+// BenchmarkStorage runs the storage benchmarks etcd3 runs too.
+func BenchmarkStorage(b *testing.B) {
+	storagetest.Bench(b, func(*testing.B) storagetest.Keyspace {
+		backend := memory.NewBackend(0)
+		return storagetest.Keyspace{
+			Store: func(codec runtime.Codec, prefix string) storage.Interface { return memory.New(backend, codec, prefix) },
+		}
+	})
+}
