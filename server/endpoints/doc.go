@@ -46,6 +46,12 @@
 // supported". Each resource's Strategy (package registry/rest) prepares
 // and validates what is written: namespaces get
 // registry/core/namespace's, the others the generic metadata checks.
+// Writes (create, update, patch, delete) are answered within their
+// ?timeout= (30s by default), as upstream's finishRequest answers them:
+// after that, a 504 Timeout "request did not complete within allowed
+// duration", whether or not the write still happens. The write runs in a
+// goroutine, "finishRequest: <method> <path>", which ends with the
+// request (upstream's runs on until the storage answers).
 //
 // # Watch
 //

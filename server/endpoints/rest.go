@@ -207,17 +207,19 @@ func (s *requestScope) serve(r *http.Request, ri requestInfo) (int, runtime.Obje
 	case "get":
 		obj, err := s.get(r, ri.name)
 		return http.StatusOK, obj, err
+	// Writes are answered within ?timeout= (30s by default), whatever
+	// the storage does.
 	case "create":
-		obj, err := s.create(r)
+		obj, err := finishRequest(r, func() (runtime.Object, error) { return s.create(r) })
 		return http.StatusCreated, obj, err
 	case "update":
-		obj, err := s.update(r, ri.name)
+		obj, err := finishRequest(r, func() (runtime.Object, error) { return s.update(r, ri.name) })
 		return http.StatusOK, obj, err
 	case "patch":
-		obj, err := s.patch(r, ri.name)
+		obj, err := finishRequest(r, func() (runtime.Object, error) { return s.patch(r, ri.name) })
 		return http.StatusOK, obj, err
 	case "delete":
-		obj, err := s.delete(r, ri.name)
+		obj, err := finishRequest(r, func() (runtime.Object, error) { return s.delete(r, ri.name) })
 		return http.StatusOK, obj, err
 	}
 	return 0, nil, apierrors.NewMethodNotSupported(s.resource(), ri.verb)
