@@ -2,7 +2,6 @@ package storagetest
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -89,7 +88,7 @@ func Bench(b *testing.B, newKeyspace func(b *testing.B) Keyspace) {
 					b.Fatalf("event %s %v; want MODIFIED with i=%s", e.Type, e.Object, value)
 				}
 			case <-time.After(10 * time.Second):
-				b.Fatal(fmt.Sprintf("no event for update %d", i))
+				b.Fatalf("no event for update %d", i)
 			}
 		}
 	})
