@@ -3,6 +3,7 @@ package etcd3_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,8 +47,10 @@ func TestSuite(t *testing.T) {
 func BenchmarkStorage(b *testing.B) {
 	etcd := etcdtest.Start(b)
 	client := etcd.Client()
+	runs := 0 // -count runs each benchmark again: each run writes below a prefix of its own
 	storagetest.Bench(b, func(b *testing.B) storagetest.Keyspace {
-		testPrefix := "/" + strings.ReplaceAll(b.Name(), "/", "-")
+		runs++
+		testPrefix := "/" + strings.ReplaceAll(b.Name(), "/", "-") + "-" + strconv.Itoa(runs)
 		return storagetest.Keyspace{
 			Store: func(codec runtime.Codec, prefix string) storage.Interface {
 				return etcd3.NewWithNoQuorumRead(client, codec, testPrefix+prefix)
