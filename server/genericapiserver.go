@@ -159,9 +159,18 @@ func (s *GenericAPIServer) EffectiveSecurePort() int { return s.effectiveSecureP
 // The first server of a chain is built with New(…, EmptyDelegate).
 var EmptyDelegate = emptyDelegate{}
 
-type emptyDelegate struct{}
+// NewEmptyDelegateWithCustomHandler ends a chain as EmptyDelegate does,
+// except that what no server of the chain serves goes to handler (modern,
+// since v1.23: kube-apiserver's not-found handler).
+func NewEmptyDelegateWithCustomHandler(handler http.Handler) DelegationTarget {
+	return emptyDelegate{handler}
+}
 
-func (emptyDelegate) UnprotectedHandler() http.Handler { return nil }
+type emptyDelegate struct {
+	handler http.Handler // nil: the chain ends with the innermost server's 404
+}
+
+func (e emptyDelegate) UnprotectedHandler() http.Handler { return e.handler }
 func (emptyDelegate) PostStartHooks() map[string]postStartHookEntry {
 	return map[string]postStartHookEntry{}
 }

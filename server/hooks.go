@@ -242,7 +242,7 @@ func (s *GenericAPIServer) AddPreShutdownHook(name string, hook PreShutdownHookF
 // failed: <error>`. A hook that panics is logged and the process crashes
 // (upstream's HandleCrash). Later AddPreShutdownHook calls fail.
 func (s *GenericAPIServer) RunPreShutdownHooks(ctx context.Context) (err error) {
-	ctx, end := trace.Step(ctx, upstreamRunPreShutdownHooks)
+	ctx, end := trace.Step(ctx, s.era.in(upstreamRunPreShutdownHooks))
 	defer end(&err)
 	s.preShutdownHookLock.Lock()
 	defer s.preShutdownHookLock.Unlock()

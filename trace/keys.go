@@ -43,6 +43,11 @@ const (
 	EventListenerOpen  = "listener.open"
 	EventListenerClose = "listener.close"
 
+	// EventRequestCut is on a request span whose request ended without a
+	// response because its connection was gone (the client hung up, or
+	// stood in for a process exit that cuts it off).
+	EventRequestCut = "request.cut"
+
 	// EventSeqKey is on every event the kit records (channel and listener
 	// events, log lines, exceptions, still.open): 1, 2, … in the order the
 	// operations happened, across all the spans of one kit.

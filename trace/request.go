@@ -16,7 +16,9 @@ import (
 // and returns r carrying it. The span is a child of the client span r's
 // traceparent header names, when it has one (an in-process client, see
 // [Transport]), else of the span in r's context. The caller
-// must call end with the response status once the handler has returned.
+// must call end with the response status once the handler has returned,
+// or with 0 when there was none to give, the connection being gone: the
+// span then gets a request.cut event and an error status.
 //
 // Past Config.MaxRequestSpans request spans, or when the kit records
 // spans but not requests, r gets no span: Request returns r marked so that
@@ -45,9 +47,15 @@ func Request(r *http.Request) (_ *http.Request, end func(status int)) {
 			semconv.URLScheme(scheme(r)),
 			semconv.ClientAddress(r.RemoteAddr)))
 	return r.WithContext(ctx), func(status int) {
-		span.SetAttributes(semconv.HTTPResponseStatusCode(status))
-		if status >= 500 {
+		switch {
+		case status == 0:
+			k.addEvent(span, EventRequestCut)
+			span.SetStatus(codes.Error, "cut off: no response, the connection is gone")
+		case status >= 500:
 			span.SetStatus(codes.Error, http.StatusText(status))
+		}
+		if status != 0 {
+			span.SetAttributes(semconv.HTTPResponseStatusCode(status))
 		}
 		span.End()
 	}

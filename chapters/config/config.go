@@ -169,6 +169,7 @@ var errNoLoopback = errors.New("no loopback client: --insecure-port and --secure
 func BuildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*server.Config, *nonblockingrun.InsecureServingInfo, error) {
 	// --8<-- [start:apply]
 	genericConfig := server.NewConfig()
+	genericConfig.Era = s.Era
 	if err := s.GenericServerRunOptions.ApplyTo(genericConfig); err != nil {
 		return nil, nil, err
 	}
@@ -176,7 +177,7 @@ func BuildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*serv
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := s.SecureServing.ApplyTo(genericConfig); err != nil {
+	if err := s.SecureServing.ApplyTo(ctx, genericConfig); err != nil {
 		return nil, nil, err
 	}
 	if err := s.Authentication.ApplyTo(genericConfig); err != nil {

@@ -30,6 +30,10 @@ func (s *GenericServerRunOptions) ApplyTo(c *server.Config) error {
 	c.MaxMutatingRequestsInFlight = s.MaxMutatingRequestsInFlight
 	c.MinRequestTimeout = s.MinRequestTimeout
 	c.PublicAddress = s.AdvertiseAddress
+	c.RequestTimeout = s.RequestTimeout
+	c.ShutdownDelayDuration = s.ShutdownDelayDuration
+	c.ShutdownWatchTerminationGracePeriod = s.ShutdownWatchTerminationGracePeriod
+	c.ShutdownSendRetryAfter = s.ShutdownSendRetryAfter
 	return nil
 }
 
@@ -59,13 +63,22 @@ func (s *InsecureServingOptions) ApplyTo(c *server.Config) (*nonblockingrun.Inse
 // generated), the TLS version floor and cipher suites. It does nothing when
 // the secure port is turned off (--secure-port=0 and no listener).
 //
+// From v1.9 (c.Era), it also binds the port, with CreateListener, unless
+// a listener was given: the secure port is bound while the config is
+// built, and serveSecurely only serves it.
+//
 // It also makes the loopback client (see applyLoopbackTo): a fresh
 // self-signed certificate for the name apiserver-loopback-client, served
 // to clients that ask for that name, and a fresh random bearer token, in
 // the Config's LoopbackClientConfig.
-func (s *SecureServingOptions) ApplyTo(c *server.Config) error {
+func (s *SecureServingOptions) ApplyTo(ctx context.Context, c *server.Config) error {
 	if s.BindPort <= 0 && s.Listener == nil {
 		return nil
+	}
+	if c.Era.Since(server.EraV19) {
+		if err := s.createListener(ctx); err != nil {
+			return err
+		}
 	}
 	info := &server.SecureServingInfo{
 		BindAddress: bindAddress(s.BindAddress, s.BindPort, s.Listener),
@@ -209,6 +222,23 @@ func writeKeyPair(certFile string, certPEM []byte, keyFile string, keyPEM []byte
 		if err := os.WriteFile(f.path, f.data, f.mode); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// createListener is v1.9's first step of ApplyTo: bind the port, unless a
+// listener was given (which the trace records as opened here, where
+// upstream would have bound it).
+func (s *SecureServingOptions) createListener(ctx context.Context) error {
+	if s.Listener != nil {
+		trace.ListenerOpen(ctx, s.Listener)
+		return nil
+	}
+	addr := net.JoinHostPort(s.BindAddress.String(), strconv.Itoa(s.BindPort))
+	var err error
+	s.Listener, s.BindPort, err = CreateListener(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("failed to create listener: %v", err)
 	}
 	return nil
 }

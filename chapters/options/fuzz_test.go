@@ -55,7 +55,8 @@ func applyAll(s *options.ServerRunOptions) error {
 		return err
 	}
 	for _, apply := range []func(*server.Config) error{
-		s.SecureServing.ApplyTo, s.Authentication.ApplyTo, s.Features.ApplyTo, s.Authorization.ApplyTo,
+		func(c *server.Config) error { return s.SecureServing.ApplyTo(context.Background(), c) },
+		s.Authentication.ApplyTo, s.Features.ApplyTo, s.Authorization.ApplyTo,
 	} {
 		if err := apply(c); err != nil {
 			return err

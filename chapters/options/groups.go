@@ -3,6 +3,7 @@ package options
 import (
 	"crypto/tls"
 	"net"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -16,6 +17,13 @@ type GenericServerRunOptions struct {
 	MaxMutatingRequestsInFlight int
 	MinRequestTimeout           int // seconds
 	TargetRAMMB                 int
+
+	// From v1.9 (--request-timeout) and modern (the shutdown flags):
+	// see ServerRunOptions.SetEra.
+	RequestTimeout                      time.Duration
+	ShutdownDelayDuration               time.Duration
+	ShutdownWatchTerminationGracePeriod time.Duration
+	ShutdownSendRetryAfter              bool
 }
 
 // NewGenericServerRunOptions returns upstream's defaults.
@@ -24,6 +32,7 @@ func NewGenericServerRunOptions() *GenericServerRunOptions {
 		MaxRequestsInFlight:         400,
 		MaxMutatingRequestsInFlight: 200,
 		MinRequestTimeout:           1800,
+		RequestTimeout:              60 * time.Second,
 	}
 }
 
@@ -73,8 +82,9 @@ type SecureServingOptions struct {
 	MinTLSVersion string
 	CipherSuites  []string
 	// Listener, when set, is a listener already bound; BindAddress and
-	// BindPort are then ignored. Upstream has this field since v1.10; tests
-	// use it so that they never bind fixed ports. It has no flag.
+	// BindPort are then ignored. Upstream has this field since v1.9
+	// (kubernetes-1.9.0), where ApplyTo sets it to the listener it binds;
+	// tests use it so that they never bind fixed ports. It has no flag.
 	Listener net.Listener
 }
 

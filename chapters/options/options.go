@@ -5,6 +5,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/spf13/pflag"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
@@ -48,6 +49,10 @@ type ServerRunOptions struct {
 	ProxyClientCertFile       string
 	ProxyClientKeyFile        string
 	EnableAggregatorRouting   bool
+
+	// Era is the release these options are kube-apiserver's of (the
+	// walkthrough's --era): see SetEra. The zero value is v1.7.
+	Era server.Era
 
 	// Break is the fault to inject, one of [Faults]; the zero Fault
 	// injects none. It is the walkthrough's own option, not upstream's.
@@ -118,7 +123,9 @@ func (s *ServerRunOptions) AddFlags(ctx context.Context, fs *pflag.FlagSet) {
 	group(fs, "generic", s.GenericServerRunOptions.AddFlags)
 	group(fs, "etcd", s.Etcd.AddFlags)
 	group(fs, "secure serving", s.SecureServing.AddFlags)
-	group(fs, "insecure serving", s.InsecureServing.AddFlags)
+	if s.Era != server.EraModern { // modern has no insecure port (see SetEra)
+		group(fs, "insecure serving", s.InsecureServing.AddFlags)
+	}
 	group(fs, "auditing", s.Audit.AddFlags)
 	group(fs, "features", s.Features.AddFlags)
 	group(fs, "admission", s.Admission.AddFlags)
@@ -129,6 +136,7 @@ func (s *ServerRunOptions) AddFlags(ctx context.Context, fs *pflag.FlagSet) {
 	group(fs, "api enablement", s.APIEnablement.AddFlags)
 	group(fs, "misc", s.addOwnFlags)
 	// --8<-- [end:groups]
+	group(fs, "generic", s.addEraFlags)
 	group(fs, "walkthrough", func(fs *pflag.FlagSet) {
 		fs.Var(&s.Break, "break",
 			"Break something on purpose to watch what upstream does: "+faultNames()+" (help explains each).")

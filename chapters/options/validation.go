@@ -44,6 +44,7 @@ func (s *ServerRunOptions) Validate() []error {
 	s.validateAuthentication(add)
 	s.validateAuthorization(add)
 	// --8<-- [end:validate]
+	s.validateEra(add)
 	if s.Break != (Fault{}) && s.Break.Name != BreakHelp && !slices.Contains(Faults, s.Break) {
 		add("break", s.Break.Name, lang.Errorf("unknown fault; allowed: %s", faultNames()))
 	}

@@ -60,7 +60,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	d, err := view.Compare(traces[0], traces[1])
+	d, err := view.Compare(traces[0], traces[1], l)
 	if err != nil {
 		fmt.Fprintf(stderr, "traceview diff: %s, %s: %s\n", pathA, pathB, l.Error(err))
 		return 1

@@ -11,13 +11,18 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
-// The steps of a tour, in the order they first start, with what each
-// does: what --step explains before each, in English (lang.N).
-var stepOrder = []struct{ function, does string }{
+// step is a step of a tour, and what it does: what --step explains
+// before it, in English (lang.N).
+type step struct{ function, does string }
+
+// The steps of a v1.7 tour, in the order they first start; the other
+// eras' are in experiments_eras.go.
+var stepOrder = []step{
 	{"main.main", lang.N("main builds the options, registers their flags, parses the command line and calls app.Run.")},
 	{"options.NewServerRunOptions", lang.N("NewServerRunOptions fills every option group with upstream's defaults.")},
 	{"options.ServerRunOptions.AddFlags", lang.N("AddFlags registers a flag for every option, group by group.")},
@@ -54,25 +59,26 @@ var chapterEnds = map[string]string{
 	"preparerun":     "server.preparedGenericAPIServer.NonBlockingRun",
 }
 
-// untilStep returns the step function --until names: a step itself, or
-// the last step of a chapter. It fails with the valid names.
-func untilStep(name string) (string, error) {
-	if end, ok := chapterEnds[name]; ok {
+// untilStep returns the step function --until names, in era: a step
+// itself, or the last step of a chapter. It fails with the valid names.
+func untilStep(era server.Era, name string) (string, error) {
+	steps := stepsOf(era)
+	if end, ok := steps.chapterEnds[name]; ok {
 		return end, nil
 	}
-	if slices.ContainsFunc(stepOrder, func(s struct{ function, does string }) bool { return s.function == name }) {
+	if slices.ContainsFunc(steps.order, func(s step) bool { return s.function == name }) {
 		return name, nil
 	}
-	var steps, chapters []string
-	for _, s := range stepOrder {
-		steps = append(steps, s.function)
+	var functions, chapters []string
+	for _, s := range steps.order {
+		functions = append(functions, s.function)
 	}
-	for c := range chapterEnds {
+	for c := range steps.chapterEnds {
 		chapters = append(chapters, c)
 	}
 	slices.Sort(chapters)
 	return "", lang.Errorf("--until %s: not a step or a chapter; steps: %s; chapters: %s",
-		name, strings.Join(steps, ", "), strings.Join(chapters, ", "))
+		name, strings.Join(functions, ", "), strings.Join(chapters, ", "))
 }
 
 // newStepper returns the pauses --until and --step ask for, speaking l,
@@ -85,9 +91,13 @@ func newStepper(wf *walkthroughFlags, env runEnv, l lang.Lang) (*stepper, error)
 	if wf.Step && !env.terminal {
 		return nil, lang.Errorf("--step: needs a terminal on stdin, to wait for Enter before each step")
 	}
-	p := &stepper{step: wf.Step, in: bufio.NewReader(env.stdin), out: env.stdout, signals: env.signals, lang: l}
+	era, err := wf.era()
+	if err != nil {
+		return nil, err
+	}
+	p := &stepper{step: wf.Step, in: bufio.NewReader(env.stdin), out: env.stdout, signals: env.signals, lang: l, steps: stepsOf(era)}
 	if wf.Until != "" {
-		until, err := untilStep(wf.Until)
+		until, err := untilStep(era, wf.Until)
 		if err != nil {
 			return nil, err
 		}
@@ -106,6 +116,7 @@ type stepper struct {
 	kit     *trace.Kit
 	signals chan<- os.Signal
 	lang    lang.Lang
+	steps   eraSteps // the run's era's
 
 	mu   sync.Mutex
 	done bool // q was pressed: pause no more
@@ -120,13 +131,13 @@ func (p *stepper) pause(up trace.Upstream, ended bool) {
 		return
 	case p.step && !ended:
 		fmt.Fprint(p.out, p.lang.Sayf("\n▸ next: %s\n  %s\n  upstream: https://github.com/kubernetes/kubernetes/blob/%s/%s\n  read: docs/%s.md\n",
-			up.Function, p.lang.Say(does(up.Function)), up.Ref, up.File, up.Chapter))
+			up.Function, p.lang.Say(p.steps.does(up.Function)), up.Ref, up.File, up.Chapter))
 		p.prompt(p.lang.Say("Enter runs it; q shuts down: "))
 	case ended && up.Function == p.until:
 		p.until = "" // once: RunServer runs twice
 		fmt.Fprint(p.out, p.lang.Sayf("\n■ paused after %s\n", up.Function))
 		printState(p.out, p.lang, settled(p.kit))
-		if then := thenAfter[up.Function]; then != "" {
+		if then := p.steps.thenAfter[up.Function]; then != "" {
 			fmt.Fprint(p.out, p.lang.Sayf("  next: %s\n", p.lang.Say(then)))
 		}
 		p.prompt(p.lang.Say("Enter continues; q shuts down through the normal cascade: "))
@@ -146,8 +157,9 @@ func (p *stepper) prompt(question string) {
 	p.signals <- os.Interrupt
 }
 
-func does(function string) string {
-	for _, s := range stepOrder {
+// does is what function does, as --step explains it.
+func (e eraSteps) does(function string) string {
+	for _, s := range e.order {
 		if s.function == function {
 			return s.does
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kubewalk/kubewalk/chapters/options"
+	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/kubewalk/kubewalk/trace/lang"
 )
@@ -17,11 +18,16 @@ import (
 //
 //   - insecure-bind: the walkthrough holds the port itself, so that
 //     serveInsecurely's listen fails as upstream's fails on a port in use;
+//     modern has no insecure port, and the fault is refused there;
 //   - listener: a goroutine closes the port's listener as soon as it is
-//     served, while stopCh is still open;
-//   - slow-request: a goroutine closes the channel that answers the
-//     tour's slow request once every listener has closed, so the answer
-//     comes after "Stopped listening", however slow the machine.
+//     served, while stopCh is still open (modern: the secure port's, its
+//     only one);
+//   - slow-request: from v1.9, a goroutine closes the channel that answers
+//     the tour's slow request once every listener has closed (modern: and
+//     HTTPServerStoppedListening is signalled), so the answer comes after
+//     "Stopped listening", however slow the machine. In v1.7 nothing
+//     answers it: Run returns without waiting for it, and the tour hangs
+//     up in place of the process exit that would cut it off.
 //
 // apiextensions is a config field a step reads. injectFault returns a
 // channel closed once the fault has struck (nil when nothing strikes
@@ -29,6 +35,10 @@ import (
 // cannot end the run first), and what to release once the run is over.
 // It fails when the port cannot be had.
 func injectFault(ctx context.Context, s *options.ServerRunOptions) (struck <-chan struct{}, release func(), err error) {
+	if s.Era == server.EraModern && s.Break == options.BreakInsecureBind {
+		return nil, nil, lang.Errorf("modern kube-apiserver has no insecure port: it stopped serving it in v1.20 (PR #95856); " +
+			"--break=listener breaks the secure port instead")
+	}
 	switch s.Break {
 	case options.BreakInsecureBind:
 		ln, err := insecureListener(s)
@@ -43,6 +53,9 @@ func injectFault(ctx context.Context, s *options.ServerRunOptions) (struck <-cha
 			Msg(lang.Sayf(ctx, "--break=insecure-bind: holding %s", addr))
 		return nil, func() { ln.Close() }, nil
 	case options.BreakListener:
+		if s.Era == server.EraModern {
+			return breakSecureListener(ctx, s)
+		}
 		ln, err := insecureListener(s)
 		if err != nil {
 			return nil, nil, err
@@ -60,9 +73,15 @@ func injectFault(ctx context.Context, s *options.ServerRunOptions) (struck <-cha
 	case options.BreakSlowRequest:
 		release := make(chan struct{})
 		s.SlowRequests = release
+		if !s.Era.Since(server.EraV19) { // nothing answers it: see above
+			return nil, func() { close(release) }, nil
+		}
 		trace.Go(ctx, "--break=slow-request: answer the slow request once the listeners closed", func(ctx context.Context) {
 			defer close(release)
 			listenersClosed(ctx)
+			for !closed(ctx, "HTTPServerStoppedListening") { // modern: and the signal that says so
+				time.Sleep(2 * time.Millisecond)
+			}
 		})
 		return nil, func() {}, nil
 	}
@@ -100,4 +119,32 @@ func insecureListener(s *options.ServerRunOptions) (net.Listener, error) {
 		return nil, lang.Errorf("cannot take the insecure port: %v", err)
 	}
 	return ln, nil
+}
+
+// breakSecureListener is --break=listener in the modern era: the secure
+// port's listener (bound now, as ApplyTo would bind it, unless the
+// options carry one) is closed as soon as it is served, while stopCh is
+// open, so that RunServer's serve goroutine panics as v1.7's does.
+func breakSecureListener(ctx context.Context, s *options.ServerRunOptions) (<-chan struct{}, func(), error) {
+	sec := s.SecureServing
+	if sec.Listener == nil {
+		if sec.BindPort <= 0 {
+			return nil, nil, lang.Errorf("needs the secure port, and --secure-port is 0")
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort(sec.BindAddress.String(), strconv.Itoa(sec.BindPort)))
+		if err != nil {
+			return nil, nil, lang.Errorf("cannot take the secure port: %v", err)
+		}
+		sec.Listener = ln
+	}
+	ln := sec.Listener
+	struck := trace.Go(ctx, "--break=listener: close the secure listener", func(ctx context.Context) {
+		if !listening(ctx, ln.Addr().String()) {
+			return // Run failed first
+		}
+		trace.Log(ctx).Warn().Str(trace.LogNoteKey, lang.Say(ctx, "Serve returns while stopCh is open, so RunServer's serve goroutine panics")).
+			Msg(lang.Say(ctx, "--break=listener: closing the secure listener"))
+		trace.CloseListener(ctx, ln)
+	})
+	return struck, func() {}, nil
 }

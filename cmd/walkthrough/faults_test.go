@@ -56,12 +56,14 @@ func TestFaults(t *testing.T) {
 					t.Errorf("summary %v; want stopCh and internalStopCh made and closed, nothing listening", sum.Attrs)
 				}
 			}},
+		// v1.7: Run returns at once; the exit (the tour's hanging up in its
+		// place) cuts the request off, after the listeners closed.
 		{"slow-request", 0, "", trace.EndNormal,
 			func(t *testing.T, tr *kittest.Trace, log string) {
 				stopped := strings.LastIndex(log, "Stopped listening on")
-				answered := strings.Index(log, "/debug/walkthrough/slow → 200")
-				if stopped < 0 || answered < stopped {
-					t.Errorf("the slow request was not answered after the listeners closed:\n%s", log)
+				cut := strings.Index(log, "/debug/walkthrough/slow → no response: cut off")
+				if stopped < 0 || cut < stopped {
+					t.Errorf("the slow request was not cut off after the listeners closed:\n%s", log)
 				}
 			}},
 	}

@@ -31,6 +31,8 @@ type walkthroughFlags struct {
 	Help             bool
 	// Lang is the language of the narration; empty: the locale's.
 	Lang string
+	// Era is the Kubernetes release to run: v1.7, v1.9 or modern.
+	Era string
 }
 
 func newWalkthroughFlags() *walkthroughFlags {
@@ -40,6 +42,7 @@ func newWalkthroughFlags() *walkthroughFlags {
 		TraceRequestsMax: 1000,
 		LogFormat:        "console",
 		LogLevel:         "info",
+		Era:              "v1.7",
 	}
 }
 
@@ -50,6 +53,8 @@ func newWalkthroughFlags() *walkthroughFlags {
 func (f *walkthroughFlags) AddFlags(fs *pflag.FlagSet) {
 	d := newWalkthroughFlags()
 	g := pflag.NewFlagSet("walkthrough", pflag.ContinueOnError)
+	g.StringVar(&f.Era, "era", d.Era, "The Kubernetes release to run: v1.7, v1.9 (CreateServerChain, Shutdown, pre-shutdown hooks) "+
+		"or modern (kubernetes-1.36.0's generic server: lifecycle signals, /readyz, drains; no insecure port).")
 	g.BoolVar(&f.Serve, "serve", d.Serve, "Keep serving until SIGINT or SIGTERM instead of taking the tour.")
 	g.BoolVar(&f.FreePorts, "free-ports", d.FreePorts, "Listen on ports the system picks instead of --insecure-port and --secure-port; the log names them.")
 	g.StringVar(&f.TraceFile, "trace-file", d.TraceFile, "Write the trace to this file; empty turns tracing off.")

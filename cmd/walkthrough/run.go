@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubewalk/kubewalk/chapters/app"
 	"github.com/kubewalk/kubewalk/chapters/options"
 	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/trace"
@@ -22,10 +21,6 @@ import (
 
 // version is the walkthrough's own version, recorded as service.version.
 const version = "0.1.0"
-
-var upstreamMain = trace.UpstreamFile{
-	Path: "cmd/kube-apiserver/apiserver.go", Ref: "v1.7.0", Chapter: "options",
-}.Func("main.main")
 
 // exitWait bounds how long run waits for the goroutines of a finished run.
 const exitWait = 5 * time.Second
@@ -64,6 +59,11 @@ func run(ctx context.Context, args []string, env runEnv) int {
 		fmt.Fprintf(stderr, "walkthrough: %v\n", err)
 		return 2
 	}
+	era, err := wf.era()
+	if err != nil {
+		fmt.Fprintf(stderr, "walkthrough: %s\n", l.Error(err))
+		return 2
+	}
 
 	pauses, err := newStepper(wf, env, l)
 	if err != nil {
@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, env runEnv) int {
 	}
 	level, _ := wf.level()
 	cfg := trace.Config{
-		TraceFile: wf.TraceFile, Requests: wf.TraceRequests, MaxRequestSpans: wf.TraceRequestsMax, Version: version, Era: "v1.7",
+		TraceFile: wf.TraceFile, Requests: wf.TraceRequests, MaxRequestSpans: wf.TraceRequestsMax, Version: version, Era: era.String(),
 		Log: stderr, LogFormat: logFormatOr(wf.LogFormat), LogLevel: level,
 		NoColor: noColor(stderr), Timestamps: true, Lang: l,
 	}
@@ -90,7 +90,7 @@ func run(ctx context.Context, args []string, env runEnv) int {
 		pauses.kit = kit
 	}
 	start := time.Now()
-	code, ending := runSteps(ctx, kit, args, wf, env)
+	code, ending := runSteps(ctx, kit, args, wf, env, era)
 	if ending == "" {
 		kit.Discard() // nothing ran: leave nothing behind
 		return code
@@ -146,25 +146,32 @@ func logFormatOr(f string) string {
 // runSteps mirrors kube-apiserver's main: options, flags, the signal
 // handler, app.Run. It returns the exit code and how the run ended, or an
 // empty ending when it stopped before the signal handler was set up.
-func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroughFlags, env runEnv) (code int, ending trace.Ending) {
+func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroughFlags, env runEnv, era server.Era) (code int, ending trace.Ending) {
 	stdout, stderr, l := env.stdout, env.stderr, lang.From(ctx)
-	ctx, end := trace.Step(ctx, upstreamMain)
+	eraMain := eraMains[era]
+	ctx, end := trace.Step(ctx, eraMain.main)
 	var err error
 	defer func() { end(&err) }()
 
 	// --8<-- [start:main]
 	s := options.NewServerRunOptions(ctx)
+	s.SetEra(era) // ours: the flags of --era's release
 	fs := pflag.NewFlagSet("walkthrough", pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.SetOutput(io.Discard)
 	wf.AddFlags(fs)
 	s.AddFlags(ctx, fs)
 	if err = fs.Parse(args); err != nil {
-		fmt.Fprintf(stderr, "walkthrough: %v\n%s\n", err, l.Say("Run 'walkthrough --help' for usage."))
+		fmt.Fprintf(stderr, "walkthrough: %s\n%s\n", removedFlag(ctx, era, err), l.Say("Run 'walkthrough --help' for usage."))
 		return 2, ""
 	}
 	// --8<-- [end:main]
-	s.InsecureServing.Listener, s.SecureServing.Listener = env.insecure, env.secure
+	if era != server.EraModern {
+		s.InsecureServing.Listener = env.insecure
+	} else if env.insecure != nil {
+		env.insecure.Close() // modern has no insecure port
+	}
+	s.SecureServing.Listener = env.secure
 	if wf.Help {
 		printHelp(stdout, fs, l)
 		return 0, ""
@@ -172,6 +179,16 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 	if s.Break.Name == options.BreakHelp {
 		printBreaks(stdout, l)
 		return 0, ""
+	}
+	var token string // the tour's credential for the secure port (tour_eras.go)
+	if !wf.Serve {
+		tourDefaults(ctx, s, func(flag string) bool { return fs.Changed(flag) })
+		var cleanup func()
+		if token, cleanup, err = tourCredential(ctx, s); err != nil {
+			fmt.Fprintf(stderr, "walkthrough: %s\n", l.Sayf("tour: the token file: %v", err))
+			return 1, ""
+		}
+		defer cleanup()
 	}
 	if errs := append(wf.validate(), s.Validate()...); len(errs) > 0 {
 		for _, e := range errs {
@@ -199,9 +216,9 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 	}
 	defer release()
 	// --8<-- [start:run]
-	stopCh := server.SetupSignalHandler(runCtx, env.signals)
-	tour := startTour(runCtx, s, wf.Serve, wf.Until == "" && !wf.Step, env.signals, struck)
-	err = app.Run(ctx, s, stopCh)
+	stopCh := eraMain.setupSignalHandler(runCtx, env.signals) // server.SetupSignalHandler in v1.7
+	tour := startTour(runCtx, s, wf.Serve, wf.Until == "" && !wf.Step, env.signals, struck, token)
+	err = eraMain.run(ctx, s, stopCh) // app.Run in v1.7 (eras.go)
 	// --8<-- [end:run]
 	cancel() // ends the signal handler's goroutine, and the tour if Run failed
 	waitCtx, stop := context.WithTimeout(context.Background(), exitWait)

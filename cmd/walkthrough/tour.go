@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kubewalk/kubewalk/chapters/options"
+	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/kubewalk/kubewalk/trace/lang"
 )
@@ -64,13 +65,16 @@ var tourRequests = []tourRequest{
 }
 
 // startTour starts the tour's goroutine unless serve is set. The goroutine
-// waits until both ports answer /healthz, sends the tour's requests, then
-// sends os.Interrupt on signals. It ends early when ctx is done.
-// With bounded, it gives up waiting after readyWait; without (the learner
-// may be paused at a step for as long as they like) it waits on. When
-// struck is not nil, the goroutine first waits for it to close: a fault
-// must strike before the tour can stop the run.
-func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded bool, signals chan<- os.Signal, struck <-chan struct{}) *tour {
+// waits until both ports answer /healthz (modern: /readyz, on the secure
+// port, its only one), sends the tour's requests, then sends os.Interrupt
+// on signals, and waits for the stand-in for the process exit. It ends
+// early when ctx is done. With bounded, it gives up waiting after
+// readyWait; without (the learner may be paused at a step for as long as
+// they like) it waits on. When struck is not nil, the goroutine first
+// waits for it to close: a fault must strike before the tour can stop
+// the run. token, when not empty, is the tour's credential for the
+// secure port (tourCredential).
+func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded bool, signals chan<- os.Signal, struck <-chan struct{}, token string) *tour {
 	t := &tour{}
 	insecure, secure := bases(s)
 	if serve {
@@ -79,13 +83,19 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded 
 			Msg(lang.Say(ctx, "serving until SIGINT or SIGTERM"))
 		return t
 	}
-	noAggregator := os.Getenv("KUBE_API_VERSIONS") != ""
+	noAggregator := os.Getenv("KUBE_API_VERSIONS") != "" && s.Era != server.EraModern
+	modernEra := s.Era == server.EraModern
 	trace.Go(ctx, "tour: requests, then Ctrl-C", func(ctx context.Context) {
-		c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		transport := &http.Transport{
 			// The secure port's certificate is self-signed: trust it
 			// unchecked, as curl -k would.
 			TLSClientConfig: &tls.Config{InsecureSkipVerify: true},
-		}}
+		}
+		c := &http.Client{Timeout: 5 * time.Second, Transport: transport}
+		authed := c // with the tour's token, when it has one
+		if token != "" {
+			authed = &http.Client{Timeout: c.Timeout, Transport: bearer{token, transport}}
+		}
 		defer c.CloseIdleConnections()
 		if struck != nil {
 			<-struck // a plain receive: the fault's join, not a channel of the story
@@ -96,7 +106,11 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded 
 		} else if !listening(ctx, insecure, secure) {
 			return // Run failed while the learner was stepping through
 		}
-		if !waitReady(ctx, c, wait, insecure, secure) {
+		ready := waitReady(ctx, c, wait, insecure, secure)
+		if modernEra {
+			ready = waitReadyz(ctx, authed, wait, secure)
+		}
+		if !ready {
 			if ctx.Err() == nil { // not Run failing: the servers never answered
 				t.failed.Store(true)
 				signals <- os.Interrupt
@@ -104,51 +118,76 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded 
 			return
 		}
 		for _, r := range tourRequests {
-			base := insecure
+			base, client := insecure, c
 			if r.secure {
 				base = secure
+			} else if modernEra { // no insecure port: the secure one, with the token
+				base, client = secure, authed
 			}
 			note := r.note
 			if noAggregator {
 				note = r.noAggregatorNote
+			} else if modernEra && r.path == "/no/such/path" {
+				note = lang.N("no server matched: the end of the chain, the not-found handler modern gives NewEmptyDelegateWithCustomHandler, answers 404")
 			}
 			if base == "" {
 				trace.Log(ctx).Info().Str("path", r.path).Msg(lang.Say(ctx, "skipped: that port is turned off"))
 				continue
 			}
-			tourGet(ctx, c, base+r.path, lang.Say(ctx, note))
+			tourGet(ctx, client, base+r.path, lang.Say(ctx, note))
 		}
 		c.CloseIdleConnections()
-		w := watchNamespaces(ctx, insecure)
-		var slow <-chan struct{}
+		watchBase, watchToken := insecure, ""
+		if modernEra {
+			watchBase, watchToken = secure, token
+		}
+		w := watchNamespaces(ctx, watchBase, watchToken)
+		var slow *tourSlow
 		if s.Break == options.BreakSlowRequest {
-			slow = startSlowRequest(ctx, c, cmp.Or(insecure, secure))
+			slow = startSlowRequest(ctx, s.Era, c, authed, insecure, secure)
 		}
 		trace.Log(ctx).Info().
 			Str(trace.LogNoteKey, lang.Say(ctx, "as Ctrl-C would: the signal handler closes stopCh and the cascade begins")).
 			Msg(lang.Say(ctx, "tour done: sending SIGINT"))
 		t.stopped.Store(true)
 		signals <- os.Interrupt
-		if slow != nil {
-			<-slow // a plain receive: the tour's own join, not a channel of the story
+		if modernEra && s.GenericServerRunOptions.ShutdownDelayDuration > 0 {
+			probeDuringDelay(ctx, authed, secure)
 		}
+		standInForExit(ctx)
+		slow.hangUp(ctx)
 		w.close(ctx)
 	})
 	return t
 }
 
+// tourSlow is the --break=slow-request request.
+type tourSlow struct {
+	done   <-chan struct{} // closed when the request has ended
+	cancel func()          // hangs up
+}
+
 // startSlowRequest starts the --break=slow-request request, which the
-// server holds until the walkthrough releases it after the listeners
-// have closed (injectFault), in a goroutine whose end the returned channel
-// announces; it returns once the server is handling it, so the stop the
-// tour sends next finds it in flight, or after readyWait.
-func startSlowRequest(ctx context.Context, c *http.Client, base string) <-chan struct{} {
+// server holds until the walkthrough releases it (injectFault), in a
+// goroutine whose end done announces; it returns once the server is
+// handling it, so the stop the tour sends next finds it in flight, or
+// after readyWait. In v1.7 it goes to the insecure port; from v1.9 to the
+// secure port, with the tour's token (authed), where WithWaitGroup counts
+// it. Only the tour's hanging up, or the release, ends it.
+func startSlowRequest(ctx context.Context, era server.Era, c, authed *http.Client, insecure, secure string) *tourSlow {
+	base, client := cmp.Or(insecure, secure), c
+	if era.Since(server.EraV19) {
+		base, client = secure, authed
+	}
 	url := base + "/debug/walkthrough/slow"
+	// Not cancelled when Run returns: only the tour's hanging up ends it.
+	hangUp, cancel := context.WithCancel(context.Background())
+	note := lang.Say(ctx, "answered after the listener closed: the server waited for it before exiting")
+	if !era.Since(server.EraV19) {
+		note = lang.Say(ctx, "answered after the listener closed: closing a listener does not end the requests in flight")
+	}
 	done := trace.Go(ctx, "tour: slow request", func(ctx context.Context) {
-		// Not cancelled when Run returns: main waits for this goroutine, so
-		// the request may finish, where upstream's process would have exited.
-		tourGet(context.WithoutCancel(ctx), c, url, lang.Say(ctx, "answered after the listener closed: closing a listener does not end the requests in flight "+
-			"(upstream's process would have exited and cut it off; modern kube-apiserver drains it)"))
+		tourGet(withValuesOf{hangUp, ctx}, client, url, note)
 	})
 	for deadline := time.Now().Add(readyWait); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 		st, _ := trace.StatsFrom(ctx)
@@ -156,7 +195,26 @@ func startSlowRequest(ctx context.Context, c *http.Client, base string) <-chan s
 			break // the server's handler goroutine for it runs
 		}
 	}
-	return done
+	return &tourSlow{done: done, cancel: cancel}
+}
+
+// hangUp, at the stand-in for the process exit, hangs up the slow request
+// if it is still in flight, as the exit would cut it (v1.7), and waits
+// for its goroutine to end.
+func (s *tourSlow) hangUp(ctx context.Context) {
+	if s == nil {
+		return
+	}
+	select { // a plain select: the tour's own join, not a channel of the story
+	case <-s.done:
+	default:
+		trace.Log(ctx).Info().Str(trace.LogNoteKey, lang.Say(ctx, "in v1.7 nothing waits for a request in flight: upstream's process exits "+
+			"and cuts it off; here the tour's client hangs up in its place")).
+			Msg(lang.Say(ctx, "tour: Run has returned and the slow request is still in flight: hanging up"))
+		s.cancel()
+		<-s.done
+	}
+	s.cancel()
 }
 
 // bases returns the base URLs of the insecure and the secure port, ""
@@ -241,6 +299,10 @@ func healthy(ctx context.Context, c *http.Client, url string) bool {
 func tourGet(ctx context.Context, c *http.Client, url, note string) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	resp, err := c.Do(req)
+	if err != nil && ctx.Err() != nil {
+		trace.Log(ctx).Info().Msg(lang.Sayf(ctx, "GET %s → no response: cut off", url))
+		return
+	}
 	if err != nil {
 		trace.Log(ctx).Error().Err(err).Msg("GET " + url)
 		return
@@ -250,4 +312,40 @@ func tourGet(ctx context.Context, c *http.Client, url, note string) {
 	trace.Log(ctx).Info().Int("status", resp.StatusCode).
 		Str("servedBy", resp.Header.Get("X-Kubewalk-Served-By")).Str(trace.LogNoteKey, note).
 		Msg(fmt.Sprintf("GET %s → %d", url, resp.StatusCode))
+}
+
+// withValuesOf is a context with the cancellation of its Context and the
+// values of v: the tour's hang-up, with the trace kit and the goroutine's
+// span.
+type withValuesOf struct {
+	context.Context
+	v context.Context
+}
+
+func (c withValuesOf) Value(key any) any { return c.v.Value(key) }
+
+// waitReadyz polls the modern secure port's /readyz, with the tour's
+// token, until it answers 200 (its first success signals HasBeenReady), ctx
+// is done or wait has passed (0: no deadline); it reports whether it did.
+func waitReadyz(ctx context.Context, c *http.Client, wait time.Duration, base string) bool {
+	deadline := time.Now().Add(wait)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/readyz", nil)
+		if resp, err := c.Do(req); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return true
+			}
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		if wait > 0 && time.Now().After(deadline) {
+			trace.Log(ctx).Error().Str("url", base+"/readyz").
+				Msg(lang.Sayf(ctx, "tour: the server did not become healthy in %s; stopping it", wait))
+			return false
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }

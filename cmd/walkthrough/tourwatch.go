@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -20,16 +21,17 @@ type tourWatch struct {
 	hangUp context.CancelFunc // ends the request
 }
 
-// watchNamespaces opens a watch on the insecure port's namespaces, then
-// creates and deletes a namespace and reads each event the watch
-// delivers. The watch stays open: hangUp ends it. It returns nil if the
-// insecure port is off or the watch could not be opened.
-func watchNamespaces(ctx context.Context, insecure string) *tourWatch {
-	if insecure == "" {
+// watchNamespaces opens a watch on base's namespaces (the insecure port,
+// or modern's secure port with the tour's token), then creates and
+// deletes a namespace and reads each event the watch delivers. The watch
+// stays open: hangUp ends it. It returns nil if the port is off or the
+// watch could not be opened.
+func watchNamespaces(ctx context.Context, base, token string) *tourWatch {
+	if base == "" {
 		trace.Log(ctx).Info().Msg(lang.Say(ctx, "tour: the watch is skipped: the insecure port is turned off"))
 		return nil
 	}
-	url := insecure + "/api/v1/namespaces"
+	url := base + "/api/v1/namespaces"
 	// The request ends when the tour hangs up, not when the run's context
 	// is done, so that the log says which came first.
 	reqCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -37,7 +39,11 @@ func watchNamespaces(ctx context.Context, insecure string) *tourWatch {
 	// minutes); without it the server picks one at random.
 	req, _ := http.NewRequestWithContext(reqCtx, http.MethodGet, url+"?watch=1&timeoutSeconds=600", nil)
 	// A transport of its own, so that no connection outlives the tour.
-	transport := &http.Transport{DisableKeepAlives: true}
+	var transport http.RoundTripper = &http.Transport{DisableKeepAlives: true,
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} // the secure port's self-signed certificate, as curl -k
+	if token != "" {
+		transport = bearer{token, transport}
+	}
 	resp, err := transport.RoundTrip(req)
 	if err != nil {
 		cancel()
@@ -73,18 +79,21 @@ func (w *tourWatch) next(ctx context.Context) {
 		Msg(lang.Sayf(ctx, "watch event %s %s", event.Type, m.Name))
 }
 
-// close waits until Run has returned (ctx is done), then hangs up: the
-// walkthrough's stand-in for the process exit, which is what ends a
-// watch still open at shutdown in v1.7.
+// close, once the process exit stand-in has come (standInForExit), hangs
+// up if the watch is still open: that is what ends a watch still open at
+// shutdown in v1.7 and v1.9. In modern, the shutdown ended it already
+// (--shutdown-watch-termination-grace-period), and close says so.
 func (w *tourWatch) close(ctx context.Context) {
 	if w == nil {
 		return
 	}
-	<-ctx.Done() // a plain receive: the run's context, not a channel of the story
-	// Stand in for the process exit only once the rest of the run is over:
-	// the listeners closed and every other goroutine ended.
-	for deadline := time.Now().Add(exitWait / 2); othersRunning(ctx) && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond)
+	if !watchesOpen(ctx) {
+		trace.Log(ctx).Info().Str(trace.LogNoteKey, lang.Say(ctx, "modern: NotAcceptingNewRequest ended it, and the shutdown waited for it "+
+			"(--shutdown-watch-termination-grace-period)")).
+			Msg(lang.Say(ctx, "tour: the server ended the watch at shutdown"))
+		w.hangUp()
+		w.body.Close()
+		return
 	}
 	trace.Log(ctx).Info().Str(trace.LogNoteKey, lang.Say(ctx, "stopCh and the listeners' close did not end it: in v1.7 the process exit does, "+
 		"here the tour's client hangs up in its place (modern kube-apiserver drains watches at shutdown)")).
@@ -133,7 +142,8 @@ func othersRunning(ctx context.Context) bool {
 	}
 	for _, o := range st.Open {
 		if o.Kind == "listener" || o.Kind == "goroutine" && o.NeverStopped == "" &&
-			!strings.HasPrefix(o.Name, "watchChan.run") && !strings.HasPrefix(o.Name, "tour:") {
+			!strings.HasPrefix(o.Name, "watchChan.run") && !strings.HasPrefix(o.Name, "tour:") &&
+			!shutdownWaiter(o.Name) && !strings.Contains(o.Name, "/debug/walkthrough/slow") {
 			return true
 		}
 	}

@@ -7,7 +7,9 @@ import (
 )
 
 // WithTracing opens a request span (trace.Request) around handler for
-// every request, and records the response status on it. When the trace
+// every request, and records the response status on it, or that the
+// request was cut off: its connection went away before the handler
+// returned (its client hung up, or a watch's stream was cut). When the trace
 // kit does not record requests it calls handler directly and costs
 // nothing. It is ours: upstream v1.7 had no tracing (v1.22 added a
 // WithTracing filter for OpenTelemetry).
@@ -19,7 +21,15 @@ func WithTracing(handler http.Handler) http.Handler {
 			return
 		}
 		sw := &statusWriter{ResponseWriter: w}
-		defer func() { end(sw.status()) }()
+		defer func() {
+			status := sw.status()
+			// net/http cancels the context once the handler has returned; done
+			// before, it says the connection went away under the request.
+			if traced.Context().Err() != nil {
+				status = 0 // cut off
+			}
+			end(status)
+		}()
 		handler.ServeHTTP(sw, traced)
 	})
 }

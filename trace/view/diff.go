@@ -66,7 +66,7 @@ type Row struct{ A, B *Moment }
 // they are the same run twice or were not written by the same walkthrough
 // (service.name kubewalk and the same service.version): their spans
 // could then mean different things.
-func Compare(a, b *Trace) (*Diff, error) {
+func Compare(a, b *Trace, l lang.Lang) (*Diff, error) {
 	if err := sameFormat(a, b); err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func Compare(a, b *Trace) (*Diff, error) {
 	d.Steps = compareNames(a.names(stepName), b.names(stepName))
 	d.Goroutines = compareNames(a.names(goroutineName), b.names(goroutineName))
 	d.Channels = compareNames(a.channelNames(), b.channelNames())
-	d.ShutdownA, d.ShutdownB = a.shutdown(), b.shutdown()
+	d.ShutdownA, d.ShutdownB = a.shutdown(l), b.shutdown(l)
 	for _, p := range align(len(d.ShutdownA), len(d.ShutdownB), func(i, j int) bool { return d.ShutdownA[i].Key == d.ShutdownB[j].Key }) {
 		var r Row
 		if p.a >= 0 {
@@ -199,9 +199,9 @@ func eventSeq(e *Event) int {
 	return n
 }
 
-// shutdown returns what happened from the close of stopCh on, in order;
-// nil when stopCh never closed.
-func (t *Trace) shutdown() []Moment {
+// shutdown returns what happened from the close of stopCh on, in order,
+// described in l; nil when stopCh never closed.
+func (t *Trace) shutdown(l lang.Lang) []Moment {
 	stop := t.stopClose()
 	if stop == nil {
 		return nil
@@ -229,11 +229,11 @@ func (t *Trace) shutdown() []Moment {
 		}
 		switch {
 		case s.Kind() == trace.KindRequest:
-			text, cut := requestOutcome(s)
+			text, cut := requestOutcome(s, l)
 			add(s, s.End, 0, text, "request "+s.Name)
 			out[len(out)-1].Cut = cut
 		case s.Kind() == trace.KindStep && isRun(s):
-			add(s, s.End, 0, s.Name+" returns", s.Name+" returns")
+			add(s, s.End, 0, l.Sayf("%s returns", s.Name), s.Name+" returns")
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Moment) int {
@@ -277,9 +277,25 @@ func shutdownEvent(e *Event) (text, key string) {
 var shutdownLogs = []string{"Stopped listening on", "Failed to shutdown server"}
 
 // requestOutcome says how request s ended: its method, path and status,
-// or that it was cut off.
-func requestOutcome(s *Span) (text string, cut bool) {
-	return s.Name + " → " + s.Attrs["http.response.status_code"], false
+// or that it was cut off; for a watch, also why it ended (the reason its
+// handler logged, up to the colon: client gone, timeout, server shutting
+// down).
+func requestOutcome(s *Span, l lang.Lang) (text string, cut bool) {
+	text = s.Name + " → " + s.Attrs["http.response.status_code"]
+	if slices.ContainsFunc(s.Events, func(e Event) bool { return e.Name == trace.EventRequestCut }) {
+		text, cut = l.Sayf("%s → cut off", s.Name), true
+	}
+	// A watch handler logs why it ended on the goroutine that serves it,
+	// the request span's parent, while the request runs.
+	if p := s.Parent; p != nil {
+		for _, e := range p.Events {
+			if reason, ok := e.Attrs["reason"]; ok && !e.Time.Before(s.Start) && !e.Time.After(s.End) {
+				reason, _, _ = strings.Cut(reason, ":")
+				text += l.Sayf(" (watch: %s)", reason)
+			}
+		}
+	}
+	return text, cut
 }
 
 // maxAligned bounds the table align fills: past it (two traces of
