@@ -59,6 +59,7 @@ func slowHandler(release <-chan struct{}) http.Handler {
 		defer timeout.Stop()
 		select {
 		case <-release:
+			trace.Log(r.Context()).Debug().Msg("the slow request is released")
 			writeJSON(w, http.StatusOK, map[string]string{"slow": "released"})
 		case <-timeout.C:
 			http.Error(w, "not released within "+maxSlow.String(), http.StatusServiceUnavailable)

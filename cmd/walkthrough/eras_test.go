@@ -242,7 +242,7 @@ func TestModernDelayFailsReadyzWhileHealthzAndLivezPass(t *testing.T) {
 func TestSlowRequestPerEra(t *testing.T) {
 	for _, era := range server.Eras {
 		t.Run(era.String(), func(t *testing.T) {
-			tr, out, _ := runEraTour(t, era, "--break=slow-request")
+			tr, out, _ := runEraTour(t, era, "--break=slow-request", "-v")
 			var slow kittest.Span
 			for _, s := range tr.Spans {
 				if s.Attr(trace.KindKey) == trace.KindRequest && s.Name == "GET /debug/walkthrough/slow" {
@@ -263,6 +263,21 @@ func TestSlowRequestPerEra(t *testing.T) {
 			answered := strings.Index(out.stderr, "/debug/walkthrough/slow → 200")
 			if cut || slow.Attr("http.response.status_code") != "200" || answered < stopped || stopped < 0 {
 				t.Errorf("%s: the slow request was not answered after the listeners closed (cut %v, status %q)", era, cut, slow.Attr("http.response.status_code"))
+			}
+			// Run waited for it: the handler was released before Run's wait
+			// ended (v1.9: the wait in Run itself; modern: the drain Run
+			// waits for).
+			released := seqOf(tr, "the slow request is released", "")
+			waited := int64(-1)
+			for _, e := range tr.Events() {
+				switch {
+				case era == server.EraV19 && e.Span == "server.preparedGenericAPIServer.Run" && strings.HasPrefix(e.Name, "HandlerChainWaitGroup.Wait() returned"),
+					era == server.EraModern && e.Name == trace.EventChanClose && e.Attrs[trace.ChanNameKey] == "nonLongRunningRequestDrainedCh":
+					waited = e.Seq
+				}
+			}
+			if released < 0 || waited < released {
+				t.Errorf("%s: released at event %d, Run's wait over at event %d: Run did not wait for the request", era, released, waited)
 			}
 		})
 	}
