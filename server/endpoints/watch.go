@@ -124,21 +124,21 @@ func (s *requestScope) serveWatch(w http.ResponseWriter, r *http.Request, watche
 	for {
 		select {
 		case <-serverShuttingDownCh:
-			logWatchEnd(ctx, endShutdown)
+			logWatchEnd(ctx, r, endShutdown)
 			return
 		case <-ctx.Done(): // upstream: CloseNotify
-			logWatchEnd(ctx, endClientGone)
+			logWatchEnd(ctx, r, endClientGone)
 			return
 		case <-timeoutCh:
-			logWatchEnd(ctx, endTimeout)
+			logWatchEnd(ctx, r, endTimeout)
 			return
 		case event, ok := <-ch:
 			if !ok {
-				logWatchEnd(ctx, endResultDone)
+				logWatchEnd(ctx, r, endResultDone)
 				return
 			}
 			if err := encodeEvent(e, embeddedEncoder, buf, event); err != nil {
-				logWatchEnd(ctx, "client gone: "+err.Error())
+				logWatchEnd(ctx, r, "client gone: "+err.Error())
 				return
 			}
 			if len(ch) == 0 {
@@ -191,8 +191,8 @@ func stopAndDrain(watcher watch.Interface) {
 	}
 }
 
-func logWatchEnd(ctx context.Context, reason string) {
-	trace.Log(ctx).Info().Str("reason", reason).Msg(lang.Say(ctx, "watch ended"))
+func logWatchEnd(ctx context.Context, r *http.Request, reason string) {
+	trace.Log(ctx).Info().Str("reason", reason).Str("path", r.URL.Path).Msg(lang.Say(ctx, "watch ended"))
 }
 
 // streamSerializers offers only the media types a watch can be streamed

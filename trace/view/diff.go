@@ -285,11 +285,12 @@ func requestOutcome(s *Span, l lang.Lang) (text string, cut bool) {
 	if slices.ContainsFunc(s.Events, func(e Event) bool { return e.Name == trace.EventRequestCut }) {
 		text, cut = l.Sayf("%s → cut off", s.Name), true
 	}
-	// A watch handler logs why it ended on the goroutine that serves it,
-	// the request span's parent, while the request runs.
+	// A watch handler logs why it ended, and its path, on the goroutine
+	// that serves it, the request span's parent, while the request runs.
 	if p := s.Parent; p != nil {
 		for _, e := range p.Events {
-			if reason, ok := e.Attrs["reason"]; ok && !e.Time.Before(s.Start) && !e.Time.After(s.End) {
+			reason, ok := e.Attrs["reason"]
+			if ok && e.Attrs["path"] == s.Attrs["url.path"] && !e.Time.Before(s.Start) && !e.Time.After(s.End) {
 				reason, _, _ = strings.Cut(reason, ":")
 				text += l.Sayf(" (watch: %s)", reason)
 			}
