@@ -23,8 +23,10 @@
 //
 //   - The functions take a context, for the trace, and goroutines start
 //     through trace.Go.
-//   - InsecureServingInfo may carry a listener already bound (upstream has
-//     one since v1.10), so tests never bind fixed ports.
+//   - InsecureServingInfo may carry a listener already bound, so tests
+//     never bind fixed ports. Upstream's secure port takes one from v1.9;
+//     the generic library's insecure serving info has one by v1.12
+//     (DeprecatedInsecureServingInfo).
 //   - No fault is injected here: the walkthrough's --break=listener and
 //     --break=insecure-bind break the port from outside (cmd/walkthrough),
 //     by closing its listener while stopCh is open, or by holding the port

@@ -21,6 +21,8 @@
 // # Differences from upstream
 //
 // Those of package server: a context for the trace, goroutines through
-// trace.Go, an optional pre-bound listener (upstream has one since v1.10),
-// and requests that carry the kit in their context.
+// trace.Go, an optional pre-bound listener (upstream's takes one from v1.9,
+// kubernetes-1.9.0, and requires it), and requests that carry the kit in
+// their context. v1.9's and modern's RunServer are package server's
+// RunServerV19 and secure_serving.go's (--era).
 package runserver

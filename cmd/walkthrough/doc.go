@@ -1,8 +1,8 @@
 // Walkthrough starts a miniature kube-apiserver, as it started in
-// Kubernetes v1.7, and narrates every step: the options, the node dialer,
-// the config, the delegation chain of three servers, the insecure and the
-// secure port with their goroutines and stop channels, and the shutdown
-// cascade that ends them all.
+// Kubernetes v1.7 (or, with --era, in v1.9 or today), and narrates every
+// step: the options, the node dialer, the config, the delegation chain of
+// three servers, the insecure and the secure port with their goroutines
+// and stop channels, and the shutdown cascade that ends them all.
 //
 // By default it takes the tour: it starts both ports on loopback, sends a
 // few requests that show which server of the chain answers which path,
@@ -17,6 +17,8 @@
 // The flags are kube-apiserver's (with upstream names and defaults, except
 // that everything binds to loopback) and the walkthrough's own:
 //
+//	--era ERA            the Kubernetes release to run: v1.7 (the default), v1.9 or
+//	                     modern (kubernetes-1.36.0's generic server); see docs/then-and-now.md
 //	--serve              keep serving until a signal instead of taking the tour
 //	--free-ports         listen on ports the system picks, named in the log (scripts, CI)
 //	--until STEP|CHAPTER pause after a step (e.g. server.RunServer) or the last step

@@ -11,6 +11,7 @@ import (
 	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/kubewalk/kubewalk/trace/kittest"
+	"github.com/kubewalk/kubewalk/trace/lang"
 	"github.com/kubewalk/kubewalk/trace/view"
 )
 
@@ -52,15 +53,7 @@ func TestEachEraTakesTheTour(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.era.String(), func(t *testing.T) {
 			tr, _, path := runEraTour(t, tt.era)
-			f, err := os.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			vt, err := view.Read(f)
-			if err != nil {
-				t.Fatal(err)
-			}
+			vt := readView(t, path)
 			if vt.Era() != tt.era.String() {
 				t.Errorf("the trace's era is %q; want %q", vt.Era(), tt.era)
 			}
@@ -342,4 +335,60 @@ func TestUntilInEachEra(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The traces the book's then-and-now chapter compares (and traceview's
+// diff tests read) are recorded once, in cmd/traceview/testdata. This
+// test takes each era's tour with --break=slow-request today and fails
+// when the recording no longer matches it: another step, goroutine or
+// channel, or another count of one, or another set of things its
+// shutdown did (in whatever order). Record them again then, with the
+// commands in cmd/traceview/diff_test.go, and run
+// go test ./cmd/traceview -update.
+func TestTheRecordedErasAreTodays(t *testing.T) {
+	for _, era := range server.Eras {
+		t.Run(era.String(), func(t *testing.T) {
+			_, _, path := runEraTour(t, era, "--break=slow-request", "--lang=en")
+			recorded := readView(t, filepath.Join("..", "traceview", "testdata", era.String()+"-slow-request.json"))
+			today := readView(t, path)
+			d, err := view.Compare(recorded, today, lang.English)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, part := range [][]view.Compared{d.Steps, d.Goroutines, d.Channels} {
+				for _, c := range part {
+					// The recordings bound kube-apiserver's default ports with
+					// CreateListener; a test passes listeners it bound.
+					if c.A != c.B && c.Name != "options.CreateListener" {
+						t.Errorf("%s: recorded %d times, %d today", c.Name, c.A, c.B)
+					}
+				}
+			}
+			keys := func(ms []view.Moment) []string {
+				var out []string
+				for _, m := range ms {
+					out = append(out, m.Key)
+				}
+				slices.Sort(out)
+				return out
+			}
+			if a, b := keys(d.ShutdownA), keys(d.ShutdownB); !slices.Equal(a, b) {
+				t.Errorf("the recorded shutdown did\n%q\ntoday's does\n%q", a, b)
+			}
+		})
+	}
+}
+
+func readView(t *testing.T, path string) *view.Trace {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr, err := view.Read(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return tr
 }
