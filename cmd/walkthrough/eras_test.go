@@ -392,3 +392,28 @@ func readView(t *testing.T, path string) *view.Trace {
 	}
 	return tr
 }
+
+// modern's RunServer keeps v1.7's choice: a listener that dies while its
+// stop channel is open crashes the process (--break=listener closes the
+// secure port's, modern's only one).
+func TestModernBreakListenerPanics(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "trace.json")
+	cmd, _ := child(t, "--era=modern --break=listener --trace-file="+path)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the walkthrough exited 0; want a crash. Output:\n%s", out)
+	}
+	if !strings.Contains(string(out), "panic: Stopped listening on 127.0.0.1:") ||
+		!strings.Contains(string(out), "due to error: accept tcp 127.0.0.1:") {
+		t.Errorf("output lacks RunServer's panic:\n%s", out)
+	}
+	tr := kittest.ReadFile(t, path)
+	checkComplete(t, tr, trace.EndPanic)
+	serve := tr.Named("RunServer: serve")
+	if len(serve) != 1 || !strings.Contains(serve[0].Lane(), "exception\n") {
+		t.Errorf("%d serve goroutines ended; want the one that panicked, with the exception recorded", len(serve))
+	}
+	if ref := tr.Span(t, "server.RunServer").Attr(trace.UpstreamRefKey); ref != "v1.36.0" {
+		t.Errorf("server.RunServer mirrors %s; want modern's, v1.36.0", ref)
+	}
+}
