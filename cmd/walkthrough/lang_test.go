@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kubewalk/kubewalk/chapters/options"
+	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
@@ -92,6 +93,9 @@ func TestChineseRunsSayNothingInEnglish(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, tour := runTour(t, "--lang=zh")
+	_, v19, _ := runEraTour(t, server.EraV19, "--lang=zh", "--break=slow-request")
+	_, modern, _ := runEraTour(t, server.EraModern, "--lang=zh", "--break=slow-request", "--shutdown-delay-duration=1s")
+	_, modernStep, _ := experiment(t, strings.Repeat("\n", 40), true, "--lang=zh", "--era=modern", "--step")
 	_, until, _ := experiment(t, "\n", false, "--lang=zh", "--until", "nonblockingrun")
 	_, step, _ := experiment(t, strings.Repeat("\n", 40), true, "--lang=zh", "--step")
 	_, quit, _ := experiment(t, "q\n", false, "--lang=zh", "--until", "runserver")
@@ -100,6 +104,7 @@ func TestChineseRunsSayNothingInEnglish(t *testing.T) {
 		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
 	runs := map[string]string{
 		"the tour": tour.stdout + tour.stderr, "--until": until, "--step": step, "--until, then q": quit,
+		"--era=v1.9": v19.stdout + v19.stderr, "--era=modern": modern.stdout + modern.stderr, "--era=modern --step": modernStep,
 		"--break=help": breakHelp(t, "--lang=zh"), "bad flags": stdout.String() + stderr.String(),
 	}
 	han := regexp.MustCompile(`\p{Han}`)
