@@ -36,23 +36,41 @@ type Process struct {
 
 	binary  string
 	dir     string // holds data/ and the logs
+	scheme  string // of the client URL: http, or https with TLS
+	tlsArgs []string
 	cmd     *exec.Cmd
 	exited  chan struct{} // closed once cmd has exited and been reaped
 	logPath string
 	starts  int
 }
 
+// An Option changes how etcd is started.
+type Option func(*Process)
+
+// TLS makes etcd serve clients over TLS with certFile and keyFile, and
+// ask them for a certificate signed by the CA in caFile.
+func TLS(certFile, keyFile, caFile string) Option {
+	return func(p *Process) {
+		p.scheme = "https"
+		p.tlsArgs = []string{"--cert-file", certFile, "--key-file", keyFile,
+			"--trusted-ca-file", caFile, "--client-cert-auth"}
+	}
+}
+
 // Start starts etcd with its data and logs in dir, which must exist, and
 // returns once it serves clients. It fails with ErrNotInstalled when
 // there is no etcd binary, and when etcd does not serve within
 // StartTimeout.
-func Start(dir string) (*Process, error) {
+func Start(dir string, opts ...Option) (*Process, error) {
 	binary, err := exec.LookPath("etcd")
 	if err != nil {
 		return nil, ErrNotInstalled
 	}
-	p := &Process{binary: binary, dir: dir}
-	if err := p.start("http://127.0.0.1:0"); err != nil {
+	p := &Process{binary: binary, dir: dir, scheme: "http"}
+	for _, opt := range opts {
+		opt(p)
+	}
+	if err := p.start(p.scheme + "://127.0.0.1:0"); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -140,6 +158,7 @@ func (p *Process) start(clientURL string) error {
 		"--initial-advertise-peer-urls", peerURL,
 		"--initial-cluster", "default="+peerURL,
 		"--logger", "zap", "--log-outputs", "stderr")
+	cmd.Args = append(cmd.Args, p.tlsArgs...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("etcdproc: starting %s: %v", p.binary, err)
@@ -155,7 +174,7 @@ func (p *Process) start(clientURL string) error {
 		p.Kill()
 		return err
 	}
-	p.ClientURL = "http://" + addr
+	p.ClientURL = p.scheme + "://" + addr
 	return nil
 }
 

@@ -30,9 +30,9 @@ type Server struct {
 // ends. It fails t if etcd does not serve clients within
 // etcdproc.StartTimeout, and skips it (fails it when CI is set) if etcd
 // is not installed.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB, opts ...etcdproc.Option) *Server {
 	t.Helper()
-	p, err := etcdproc.Start(t.TempDir())
+	p, err := etcdproc.Start(t.TempDir(), opts...)
 	switch {
 	case errors.Is(err, etcdproc.ErrNotInstalled) && os.Getenv("CI") != "":
 		t.Fatalf("%v, and CI needs it", err)
