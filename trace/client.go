@@ -74,7 +74,7 @@ func (t tracingRoundTripper) RoundTrip(req *http.Request) (*http.Response, error
 			attribute.String(KindKey, KindRequest),
 			semconv.HTTPRequestMethodKey.String(req.Method),
 			semconv.URLFull(req.URL.String())))
-	defer span.End()
+	defer k.endSpan(span, nil)
 	req = req.Clone(ctx) // a RoundTripper must not change the request it was given
 	propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
 	resp, err := t.rt.RoundTrip(req)

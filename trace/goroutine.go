@@ -157,10 +157,12 @@ func (k *Kit) goroutineEnded(ctx context.Context, g *goroutine, done chan<- stru
 			semconv.ExceptionStacktrace(string(debug.Stack())))
 		span.SetStatus(codes.Error, msg)
 	}
-	span.End()
-	k.mu.Lock()
-	mirrors := k.reg.goroutineEnded(seq)
-	k.mu.Unlock()
+	var mirrors *Upstream
+	k.endSpan(span, func() {
+		k.mu.Lock()
+		mirrors = k.reg.goroutineEnded(seq)
+		k.mu.Unlock()
+	})
 	if r != nil {
 		l := zerolog.Ctx(ctx).Output(k.out)
 		l.Error().Str("panic", fmt.Sprint(r)).

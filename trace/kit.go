@@ -100,6 +100,15 @@ type Kit struct {
 
 	events atomic.Int64 // the last event sequence number handed out
 
+	// ending orders the end of spans against the summary: a span ends
+	// and the registry learns of it under the read lock, the summary is
+	// written under the write lock, and after it (summarized) nothing else
+	// ends. So the file agrees with the summary even when other goroutines
+	// run on while a panic shuts the kit down: what the summary lists as
+	// running has no span, and nothing is written after it.
+	ending     sync.RWMutex
+	summarized bool
+
 	mu       sync.Mutex
 	reg      registry
 	clients  map[idleCloser]struct{} // in-process clients' transports ([Transport])
@@ -286,7 +295,24 @@ func Fatalf(ctx context.Context, format string, args ...any) {
 	Log(ctx).WithLevel(zerolog.FatalLevel).Msg(msg)
 	if span := spanOf(ctx); span != nil {
 		span.SetStatus(codes.Error, msg)
-		span.End()
+		if k := scopeOf(ctx).kit; k != nil {
+			k.endSpan(span, nil)
+		}
 	}
 	Exit(ctx, 255, EndFatal)
+}
+
+// endSpan ends span and then runs book, the registry's record of the end
+// (nil: none), unless the summary has been written: then it does neither,
+// and the span stays out of the trace as the summary says. See Kit.ending.
+func (k *Kit) endSpan(span oteltrace.Span, book func()) {
+	k.ending.RLock()
+	defer k.ending.RUnlock()
+	if k.summarized {
+		return
+	}
+	span.End()
+	if book != nil {
+		book()
+	}
 }

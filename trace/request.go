@@ -57,7 +57,7 @@ func Request(r *http.Request) (_ *http.Request, end func(status int)) {
 		if status != 0 {
 			span.SetAttributes(semconv.HTTPResponseStatusCode(status))
 		}
-		span.End()
+		k.endSpan(span, nil)
 	}
 }
 

@@ -97,10 +97,11 @@ func Step(ctx context.Context, up Upstream) (_ context.Context, end func(errp *e
 			span.RecordError(*errp, oteltrace.WithAttributes(k.eventSeq()))
 			span.SetStatus(codes.Error, (*errp).Error())
 		}
-		span.End()
-		k.mu.Lock()
-		delete(k.reg.steps, id) // after End: a summary may list it twice, never lose it
-		k.mu.Unlock()
+		k.endSpan(span, func() {
+			k.mu.Lock()
+			delete(k.reg.steps, id)
+			k.mu.Unlock()
+		})
 	})
 }
 

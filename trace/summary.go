@@ -15,7 +15,14 @@ import (
 // still running (after a crash), then the goroutines, channels and
 // listeners of [Kit.Stats].
 func (k *Kit) writeSummary(ending Ending) {
-	st := k.Stats()
+	k.ending.Lock()
+	defer k.ending.Unlock()
+	k.summarized = true
+	k.mu.Lock() // one snapshot: the counts and the steps still running agree
+	st := k.reg.stats
+	st.Open = k.reg.open()
+	steps := k.openStepsLocked()
+	k.mu.Unlock()
 	_, span := k.tracer.Start(context.Background(), SummarySpanName, oteltrace.WithNewRoot())
 	if !span.IsRecording() {
 		span.End()
@@ -31,7 +38,7 @@ func (k *Kit) writeSummary(ending Ending) {
 		attribute.Int(ChansClosedKey, st.ChansClosed),
 		attribute.Int(ListenersOpenedKey, st.ListenersOpened),
 		attribute.Int(ListenersClosedKey, st.ListenersClosed))
-	for _, o := range k.openSteps() {
+	for _, o := range steps {
 		k.addEvent(span, EventStillOpen,
 			attribute.String(StillOpenKindKey, "step"),
 			attribute.String(StillOpenNameKey, o.function),
@@ -71,11 +78,9 @@ func (k *Kit) summariseRequests(span oteltrace.Span) {
 	}
 }
 
-// openSteps returns the step spans that have not ended, in the order
-// they started.
-func (k *Kit) openSteps() []openStep {
-	k.mu.Lock()
-	defer k.mu.Unlock()
+// openStepsLocked returns the step spans that have not ended, in the order
+// they started. k.mu must be held.
+func (k *Kit) openStepsLocked() []openStep {
 	steps := make([]openStep, 0, len(k.reg.steps))
 	for _, s := range k.reg.steps {
 		steps = append(steps, s)

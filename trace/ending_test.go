@@ -1,0 +1,44 @@
+package trace_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/kubewalk/kubewalk/trace"
+	"github.com/kubewalk/kubewalk/trace/kittest"
+)
+
+// TestSummaryAgreesWithTheFileWhileGoroutinesEnd shuts a kit down, as a
+// panic does, while goroutines and their steps are ending: whatever ended
+// before the summary is in the file and counted, whatever ended after is
+// neither, so the file is always a complete "panic" run.
+func TestSummaryAgreesWithTheFileWhileGoroutinesEnd(t *testing.T) {
+	for i := range 20 {
+		path := filepath.Join(t.TempDir(), "trace.json")
+		k, err := trace.Setup(trace.Config{TraceFile: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := k.Context(context.Background())
+		stopCh := trace.Make(ctx, make(chan struct{}), "stopCh", "the test")
+		var done []<-chan struct{}
+		for range 50 {
+			done = append(done, trace.Go(ctx, "worker", func(ctx context.Context) {
+				trace.Recv(ctx, stopCh)
+				_, end := trace.Step(ctx, trace.Upstream{Function: "worker.step"})
+				end(nil)
+			}))
+		}
+		trace.Close(ctx, stopCh) // they all end now, while the summary is written
+		if err := k.Shutdown(context.Background(), trace.EndPanic); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range done {
+			kittest.Await(t, d, "a worker")
+		}
+		if err := kittest.ReadFile(t, path).CheckComplete(trace.EndPanic); err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+	}
+}
