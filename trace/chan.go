@@ -117,7 +117,8 @@ func keyOf(ch any) (chanKey, bool) {
 func (k *Kit) made(ctx context.Context, ch any, name, owner string) {
 	key, _ := keyOf(ch)
 	k.mu.Lock()
-	c := &chanInfo{ch: ch, seq: k.reg.next(), name: name, owner: owner}
+	c := &chanInfo{ch: ch, seq: k.reg.next(), name: name, owner: owner,
+		neverClosed: k.reg.neverStopped(scopeOf(ctx).goroutine)}
 	k.reg.chans[key] = c
 	k.reg.stats.ChansMade++
 	k.mu.Unlock()

@@ -169,6 +169,21 @@ func (c *console) fieldLines(first string, f map[string]any) {
 // words, and, in Chinese, single characters: a line may break between
 // any two, but not before closing punctuation.
 func (c *console) wrap(first, indent, text string, color string) {
+	for _, l := range wrapPieces(first, indent, text, func(s string) string { return c.paint(color, s) }) {
+		c.line(l)
+	}
+}
+
+// Wrap cuts text into lines of at most 100 columns, as the console wraps
+// notes: the first line starts with first, the others with indent; a
+// line breaks between words, or between two Chinese characters, but not
+// before closing punctuation. A word longer than a line stays whole.
+func Wrap(first, indent, text string) []string {
+	return wrapPieces(first, indent, text, func(s string) string { return s })
+}
+
+func wrapPieces(first, indent, text string, paint func(string) string) []string {
+	var lines []string
 	line, n := first, width(first)
 	for i, p := range pieces(text) {
 		sep := ""
@@ -176,14 +191,14 @@ func (c *console) wrap(first, indent, text string, color string) {
 			sep = " "
 		}
 		if i > 0 && n+width(sep)+width(p.text) > consoleWidth {
-			c.line(line)
-			line, n = indent+c.paint(color, p.text), width(indent)+width(p.text)
+			lines = append(lines, line)
+			line, n = indent+paint(p.text), width(indent)+width(p.text)
 			continue
 		}
-		line += sep + c.paint(color, p.text)
+		line += sep + paint(p.text)
 		n += width(sep) + width(p.text)
 	}
-	c.line(line)
+	return append(lines, line)
 }
 
 // A piece of text that wrap keeps on one line: a word, or a wide

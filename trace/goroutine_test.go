@@ -88,9 +88,11 @@ func TestNeverStoppedGoroutines(t *testing.T) {
 	why := "v1.7 never calls Runner.Stop"
 	childCh := make(chan (<-chan struct{}), 1)
 	ended := trace.Go(ctx, "runner", func(ctx context.Context) {
-		// What the runner starts lasts as long as it does.
+		// What the runner starts and makes lasts as long as it does.
+		results := trace.Make(ctx, make(chan struct{}), "results", "runner")
 		childCh <- trace.Go(ctx, "runner's child", func(context.Context) { <-stop })
 		<-stop
+		trace.Close(ctx, results)
 	}, trace.NeverStopped(why, stopRunner))
 	child := <-childCh
 
@@ -100,9 +102,10 @@ func TestNeverStoppedGoroutines(t *testing.T) {
 		t.Fatalf("Wait = %v; want it not to wait for a never-stopped goroutine", err)
 	}
 	open := rec.Kit.Stats().Open
-	if len(open) != 2 || open[0].Name != "runner" || open[0].NeverStopped != why ||
-		open[1].Name != "runner's child" || open[1].NeverStopped != why {
-		t.Fatalf("Stats().Open = %+v; want the runner and its child, never stopped because %q", open, why)
+	if len(open) != 3 || open[0].Name != "runner" || open[0].NeverStopped != why ||
+		open[1].Name != "runner's child" || open[1].NeverStopped != why ||
+		open[2].Name != "results" || open[2].NeverStopped != why {
+		t.Fatalf("Stats().Open = %+v; want the runner, its child and its channel, never ended because %q", open, why)
 	}
 
 	rec.Kit.StopNeverStopped()

@@ -77,7 +77,8 @@ const (
 	StillOpenKindKey     = "open.kind"  // goroutine, chan or listener
 	StillOpenNameKey     = "open.name"
 	StillOpenDetailKey   = "open.detail"
-	StillOpenSpanIDKey   = "open.span_id" // on a step still running: its span, absent from the trace
+	StillOpenSpanIDKey   = "open.span_id"       // on a step still running: its span, absent from the trace
+	StillOpenNeverKey    = "open.never_stopped" // on what upstream never stops or closes: why
 
 	// Requests served without a span (Config.MaxRequestSpans): on the
 	// summary span, how many had one and how many did not, and an event

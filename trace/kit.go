@@ -99,6 +99,10 @@ type Kit struct {
 	lang     lang.Lang
 
 	events atomic.Int64 // the last event sequence number handed out
+	// ended is set by Shutdown and Discard: the run's log is over, and
+	// what happens after it (in tests, what StopNeverStopped stops) is
+	// not logged.
+	ended atomic.Bool
 
 	// ending orders the end of spans against the summary: a span ends
 	// and the registry learns of it under the read lock, the summary is
@@ -208,6 +212,7 @@ func (k *Kit) Tracing() bool { return k.provider != nil }
 // calls return its error.
 func (k *Kit) Shutdown(ctx context.Context, ending Ending) error {
 	k.shutdown.Do(func() {
+		defer k.ended.Store(true)
 		k.writeSummary(ending)
 		if k.provider != nil {
 			k.errShut = k.provider.Shutdown(ctx)
@@ -226,6 +231,7 @@ func (k *Kit) Shutdown(ctx context.Context, ending Ending) error {
 // must leave nothing behind.
 func (k *Kit) Discard() {
 	k.shutdown.Do(func() {
+		k.ended.Store(true)
 		if k.provider != nil {
 			_ = k.provider.Shutdown(context.Background())
 		}

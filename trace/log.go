@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -39,7 +40,7 @@ func (k *Kit) setupLog(cfg Config) error {
 			cfg.LogLevel = zerolog.Disabled
 		}
 	} else {
-		out = &holdSteps{out: out}
+		out = &afterEnd{out: &holdSteps{out: out}, ended: &k.ended}
 	}
 	k.out = out
 	k.logger = zerolog.New(out).Level(cfg.LogLevel)
@@ -51,6 +52,21 @@ func (k *Kit) setupLog(cfg Config) error {
 		}))
 	}
 	return nil
+}
+
+// afterEnd writes to out until the kit has ended (Shutdown or Discard):
+// the run's log ends with it. What ends later (in tests, what
+// StopNeverStopped stops) says nothing.
+type afterEnd struct {
+	out   io.Writer
+	ended *atomic.Bool
+}
+
+func (w *afterEnd) Write(p []byte) (int, error) {
+	if w.ended.Load() {
+		return len(p), nil
+	}
+	return w.out.Write(p)
 }
 
 // echoTo returns l writing through a spanWriter, so that its lines are also

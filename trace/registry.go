@@ -30,9 +30,12 @@ type Open struct {
 	Kind   string // "goroutine", "chan" or "listener"
 	Name   string // goroutine name, channel name or listener address
 	Detail string // who started or owns it, and what a goroutine waits on
-	// NeverStopped, for a goroutine started with [NeverStopped], is why
-	// upstream never stops it; it is also said in Detail.
+	// NeverStopped, for a goroutine started with [NeverStopped] or a
+	// channel marked [NeverClosed], is why upstream never ends it; it is
+	// also said in Detail.
 	NeverStopped string
+	// Owner, for a channel, is the goroutine or step that closes it.
+	Owner string
 }
 
 func (o Open) String() string { return fmt.Sprintf("%s %s (%s)", o.Kind, o.Name, o.Detail) }
@@ -77,6 +80,9 @@ type chanInfo struct {
 	seq         int
 	name, owner string
 	closed      bool // kept after the close so later receives still name it
+	// neverClosed is why upstream never closes it, or "": see
+	// [NeverClosed].
+	neverClosed string
 }
 
 type listenerInfo struct {
@@ -138,7 +144,7 @@ func (r *registry) open() []Open {
 			d += r.lang.Sayf(", waiting on %s", g.waitingOn)
 		}
 		if g.neverStopped != "" {
-			d += r.lang.Sayf("; upstream never stops it: %s", g.neverStopped)
+			d += r.lang.Sayf("; upstream never stops it: %s", r.lang.Say(g.neverStopped))
 		}
 		bySeq[seq] = Open{Kind: "goroutine", Name: g.name, Detail: d, NeverStopped: g.neverStopped}
 	}
@@ -147,7 +153,11 @@ func (r *registry) open() []Open {
 			continue
 		}
 		cs = append(cs, c.seq)
-		bySeq[c.seq] = Open{Kind: "chan", Name: c.name, Detail: r.lang.Sayf("closed by %s", c.owner)}
+		d := r.lang.Sayf("closed by %s", c.owner)
+		if c.neverClosed != "" {
+			d += r.lang.Sayf("; upstream never closes it: %s", r.lang.Say(c.neverClosed))
+		}
+		bySeq[c.seq] = Open{Kind: "chan", Name: c.name, Detail: d, NeverStopped: c.neverClosed, Owner: c.owner}
 	}
 	for _, l := range r.listeners {
 		ls = append(ls, l.seq)
@@ -230,8 +240,29 @@ func (k *Kit) StopNeverStopped() {
 			stops = append(stops, g.stop)
 		}
 	}
+	for _, c := range k.reg.chans {
+		c.neverClosed = "" // once stopped, what they close is closed
+	}
 	k.mu.Unlock()
 	for _, stop := range stops {
 		stop()
+	}
+}
+
+// NeverClosed marks ch, made with [Make], as a channel upstream never
+// closes, and says why: the summary lists it with why, apart from what is
+// still open by mistake. A channel made by a goroutine upstream never
+// stops is marked so already, with that goroutine's why. Only
+// [Kit.StopNeverStopped] takes the mark away, for tests.
+func NeverClosed[T any](ctx context.Context, ch chan T, why string) {
+	k := scopeOf(ctx).kit
+	if k == nil {
+		return
+	}
+	key, _ := keyOf(ch)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if c, ok := k.reg.chans[key]; ok {
+		c.neverClosed = why
 	}
 }

@@ -46,10 +46,14 @@ func (k *Kit) writeSummary(ending Ending) {
 			attribute.String(StillOpenSpanIDKey, o.id.String()))
 	}
 	for _, o := range st.Open {
-		k.addEvent(span, EventStillOpen,
+		attrs := []attribute.KeyValue{
 			attribute.String(StillOpenKindKey, o.Kind),
 			attribute.String(StillOpenNameKey, o.Name),
-			attribute.String(StillOpenDetailKey, o.Detail))
+			attribute.String(StillOpenDetailKey, o.Detail)}
+		if o.NeverStopped != "" {
+			attrs = append(attrs, attribute.String(StillOpenNeverKey, o.NeverStopped))
+		}
+		k.addEvent(span, EventStillOpen, attrs...)
 	}
 	k.summariseRequests(span)
 	span.End()

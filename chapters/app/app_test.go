@@ -42,6 +42,7 @@ func start(t *testing.T) *rest.Config {
 		if err := <-runErr; err != nil {
 			t.Errorf("Run = %v; want nil", err)
 		}
+		rec.Kit.StopNeverStopped() // the watch caches, which v1.7 never stops
 		rec.Wait(t)
 	})
 	return &rest.Config{Host: "http://" + s.InsecureServing.Listener.Addr().String(), Transport: transport}

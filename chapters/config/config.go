@@ -14,6 +14,7 @@ import (
 	"github.com/kubewalk/kubewalk/chapters/options"
 	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/server/filters"
+	"github.com/kubewalk/kubewalk/server/serverstorage"
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/kubewalk/kubewalk/trace/lang"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
@@ -50,6 +51,13 @@ type MasterConfig struct {
 	ServiceNodePortRange      utilnet.PortRange
 	KubernetesServiceNodePort int
 	MasterCount               int
+
+	// StorageFactory says where and how each resource is stored.
+	StorageFactory serverstorage.StorageFactory
+	// WatchCacheSizes are the watch cache sizes of resources that do not
+	// use the default; nil when the watch cache is off (upstream keeps
+	// them in package cachesize).
+	WatchCacheSizes WatchCacheSizes
 }
 
 // CreateKubeAPIServerConfig defaults, validates and applies s, in
@@ -62,7 +70,7 @@ func CreateKubeAPIServerConfig(ctx context.Context, s *options.ServerRunOptions,
 	defer end(&err)
 
 	// --8<-- [start:defaults]
-	serviceIPRange, apiServerServiceIP, err := defaultOptions(ctx, s)
+	serviceIPRange, apiServerServiceIP, watchCacheSizes, err := defaultOptions(ctx, s)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -75,6 +83,16 @@ func CreateKubeAPIServerConfig(ctx context.Context, s *options.ServerRunOptions,
 	if err != nil {
 		return nil, nil, err
 	}
+
+	// --8<-- [start:etcd]
+	if err := waitForEtcd(ctx, s); err != nil {
+		return nil, nil, err
+	}
+	storageFactory, err := BuildStorageFactory(ctx, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	// --8<-- [end:etcd]
 
 	// --8<-- [start:master]
 	config := &MasterConfig{
@@ -91,6 +109,8 @@ func CreateKubeAPIServerConfig(ctx context.Context, s *options.ServerRunOptions,
 		ServiceNodePortRange:      s.ServiceNodePortRange,
 		KubernetesServiceNodePort: s.KubernetesServiceNodePort,
 		MasterCount:               s.MasterCount,
+		StorageFactory:            storageFactory,
+		WatchCacheSizes:           watchCacheSizes,
 	}
 	// --8<-- [end:master]
 	trace.Log(ctx).Info().
@@ -104,23 +124,25 @@ func CreateKubeAPIServerConfig(ctx context.Context, s *options.ServerRunOptions,
 // defaultOptions fills in what the options left open: the advertise
 // address (the secure bind address, or the host's address when binding
 // to every interface), the service IP range, and a self-signed serving
-// certificate when none was given; and it turns anonymous requests off
-// when AlwaysAllow authorizes (ApplyAuthorization).
-func defaultOptions(ctx context.Context, s *options.ServerRunOptions) (net.IPNet, net.IP, error) {
+// certificate when none was given; it turns anonymous requests off when
+// AlwaysAllow authorizes (ApplyAuthorization); and it defaults the
+// storage: the in-memory backend without etcd servers, and the watch
+// cache sizes, which it returns.
+func defaultOptions(ctx context.Context, s *options.ServerRunOptions) (net.IPNet, net.IP, WatchCacheSizes, error) {
 	if err := defaultAdvertiseAddress(s); err != nil {
-		return net.IPNet{}, nil, err
+		return net.IPNet{}, nil, nil, err
 	}
 	serviceIPRange, apiServerServiceIP, err := DefaultServiceIPRange(s.ServiceClusterIPRange)
 	if err != nil {
-		return net.IPNet{}, nil, fmt.Errorf("error determining service IP ranges: %v", err)
+		return net.IPNet{}, nil, nil, fmt.Errorf("error determining service IP ranges: %v", err)
 	}
 	s.ServiceClusterIPRange = serviceIPRange
 	if err := s.SecureServing.MaybeDefaultWithSelfSignedCerts(ctx, s.GenericServerRunOptions.AdvertiseAddress.String(),
 		[]string{"kubernetes.default.svc", "kubernetes.default", "kubernetes"}, []net.IP{apiServerServiceIP}); err != nil {
-		return net.IPNet{}, nil, fmt.Errorf("error creating self-signed certificates: %v", err)
+		return net.IPNet{}, nil, nil, fmt.Errorf("error creating self-signed certificates: %v", err)
 	}
 	s.Authentication.ApplyAuthorization(ctx, s.Authorization)
-	return serviceIPRange, apiServerServiceIP, nil
+	return serviceIPRange, apiServerServiceIP, defaultStorage(ctx, s), nil
 }
 
 // defaultAdvertiseAddress sets --advertise-address, when not given, to the
@@ -192,6 +214,13 @@ func BuildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*serv
 	)
 	kubeVersion := Version
 	genericConfig.Version = &kubeVersion
+	storageFactory, err := BuildStorageFactory(ctx, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.Etcd.ApplyWithStorageFactoryTo(storageFactory, genericConfig); err != nil {
+		return nil, nil, err
+	}
 	if err := s.Authorization.ApplyTo(genericConfig); err != nil {
 		return nil, nil, err
 	}
@@ -215,9 +244,11 @@ func BuildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*serv
 	// goroutine's that sent them.
 	genericConfig.LoopbackClientConfig.Wrap(trace.Transport(ctx))
 	trace.Log(ctx).Info().
-		Strs("etcdServers", s.Etcd.ServerList).
+		Strs("etcdServers", s.Etcd.StorageConfig.ServerList).
+		Str("storageMediaType", s.Etcd.DefaultStorageMediaType).
+		Bool("watchCache", s.Etcd.EnableWatchCache).
 		Strs("admissionControl", s.Admission.Control).
-		Str(trace.LogNoteKey, lang.Say(ctx, "Upstream builds an etcd storage factory and the admission chain here; the walkthrough stores objects in memory and admits everything.")).
+		Str(trace.LogNoteKey, lang.Say(ctx, "Every resource's storage now comes from the storage factory; upstream also builds the admission chain here, the walkthrough admits everything.")).
 		Msg(lang.Say(ctx, "built the generic config"))
 	return genericConfig, insecureServingInfo, nil
 }

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"bytes"
 	"crypto/x509"
 	"fmt"
 	"net"
@@ -13,6 +14,10 @@ import (
 	"github.com/kubewalk/kubewalk/chapters/config"
 	"github.com/kubewalk/kubewalk/chapters/options"
 	"github.com/kubewalk/kubewalk/trace/kittest"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 func ExampleDefaultServiceIPRange() {
@@ -191,5 +196,48 @@ func TestCreateKubeAPIServerConfigTurnsAnonymousOffUnderAlwaysAllow(t *testing.T
 					tt.mode, s.Authentication.Anonymous, warned, tt.wantAnonymous)
 			}
 		})
+	}
+}
+
+// TestStorage checks the storage CreateKubeAPIServerConfig sets up from
+// the etcd options: without --etcd-servers the in-memory backend, the
+// storage factory's v1.7 keys and protobuf values, and v1.7's watch cache
+// sizes, which --watch-cache-sizes overrides and --watch-cache=false
+// drops.
+func TestStorage(t *testing.T) {
+	ctx, _ := kittest.New(t)
+	s := options.NewServerRunOptions(ctx)
+	s.GenericServerRunOptions.WatchCacheSizes = []string{"namespaces#200"}
+	c, _, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Etcd.StorageConfig.Memory == nil {
+		t.Error("no etcd servers, and no in-memory backend")
+	}
+	if got := c.StorageFactory.ResourcePrefix(schema.GroupResource{Resource: "services"}); got != "services/specs" {
+		t.Errorf("services are kept below %q; want services/specs, v1.7's", got)
+	}
+	opts, err := c.GenericConfig.RESTOptionsGetter.GetRESTOptions(ctx, schema.GroupResource{Resource: "namespaces"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := runtime.Encode(opts.StorageConfig.Codec, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "demo"}})
+	if err != nil || !bytes.HasPrefix(data, []byte("k8s\x00")) || opts.ResourcePrefix != "namespaces" {
+		t.Errorf("namespaces stored below %q as %q, %v; want below namespaces, in protobuf", opts.ResourcePrefix, data, err)
+	}
+	for resource, want := range map[string]int{"namespaces": 200, "services": 1000, "endpoints": 1000} {
+		if got := c.WatchCacheSizes.Get(resource); got == nil || *got != want {
+			t.Errorf("watch cache size of %s = %v; want %d", resource, got, want)
+		}
+	}
+	if got := c.WatchCacheSizes.Get("configmaps"); got != nil {
+		t.Errorf("watch cache size of configmaps = %d; want the default (nil)", *got)
+	}
+
+	s = options.NewServerRunOptions(ctx)
+	s.Etcd.EnableWatchCache = false
+	if c, _, err = config.CreateKubeAPIServerConfig(ctx, s, nil, nil); err != nil || c.WatchCacheSizes != nil {
+		t.Errorf("--watch-cache=false: sizes %v, %v; want none", c.WatchCacheSizes, err)
 	}
 }

@@ -36,12 +36,18 @@ type APIAggregator struct {
 var apiregistrationGroup = schema.GroupVersion{Group: "apiregistration.k8s.io", Version: "v1beta1"}
 
 // CreateAggregatorConfig returns the aggregator's config: a copy of
-// kubeAPIServerConfig, the generic config.
+// kubeAPIServerConfig, the generic config, storing its objects as the
+// generic server does (SimpleRestOptionsFactory), not through
+// kube-apiserver's storage factory.
 func CreateAggregatorConfig(ctx context.Context, kubeAPIServerConfig server.Config, commandOptions *options.ServerRunOptions) (_ *AggregatorConfig, err error) {
 	_, end := trace.Step(ctx, upstreamCreateAggregatorConfig)
 	defer end(&err)
 
 	genericConfig := kubeAPIServerConfig
+	// A copy of the etcd options, so that the aggregator's changes stay
+	// its own: its objects are kept below apiregistration.k8s.io/, in JSON.
+	etcdOptions := *commandOptions.Etcd
+	genericConfig.RESTOptionsGetter = &options.SimpleRestOptionsFactory{Options: etcdOptions}
 	return &AggregatorConfig{GenericConfig: &genericConfig}, nil
 }
 

@@ -37,12 +37,19 @@ var apiextensionsGroup = schema.GroupVersion{Group: "apiextensions.k8s.io", Vers
 
 // CreateAPIExtensionsConfig returns the apiextensions server's config: a
 // copy of kubeAPIServerConfig, the generic config, so that the two
-// servers can differ without touching each other's settings.
+// servers can differ without touching each other's settings, storing its
+// objects as the generic server does (SimpleRestOptionsFactory), not
+// through kube-apiserver's storage factory.
 func CreateAPIExtensionsConfig(ctx context.Context, kubeAPIServerConfig server.Config, commandOptions *options.ServerRunOptions) (_ *APIExtensionsConfig, err error) {
 	_, end := trace.Step(ctx, upstreamCreateAPIExtensionsConfig)
 	defer end(&err)
 
 	genericConfig := kubeAPIServerConfig
+	// A copy of the etcd options, so that the apiextensions server's
+	// changes stay its own: its objects are kept below
+	// apiextensions.k8s.io/, in JSON.
+	etcdOptions := *commandOptions.Etcd
+	genericConfig.RESTOptionsGetter = &options.SimpleRestOptionsFactory{Options: etcdOptions}
 	return &APIExtensionsConfig{GenericConfig: &genericConfig, Break: commandOptions.Break == options.BreakAPIExtensions}, nil
 }
 

@@ -21,6 +21,11 @@ import (
 func chain(t *testing.T) *httptest.Server {
 	t.Helper()
 	ctx, rec := kittest.New(t)
+	// The watch caches the servers start run until the test stops them.
+	t.Cleanup(func() {
+		rec.Kit.StopNeverStopped()
+		rec.Wait(t)
+	})
 	s := options.NewServerRunOptions(ctx)
 	s.SecureServing.BindPort = 0
 	c, _, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)

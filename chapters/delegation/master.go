@@ -35,7 +35,7 @@ func CreateKubeAPIServer(ctx context.Context, kubeAPIServerConfig *config.Master
 	if err != nil {
 		return nil, err
 	}
-	if err := genericServer.InstallLegacyAPIGroup(ctx, server.DefaultLegacyAPIPrefix, legacyAPIGroupInfo()); err != nil {
+	if err := genericServer.InstallLegacyAPIGroup(ctx, server.DefaultLegacyAPIPrefix, legacyAPIGroupInfo(kubeAPIServerConfig)); err != nil {
 		return nil, err
 	}
 	// --8<-- [end:kubeapiserver]
@@ -44,8 +44,9 @@ func CreateKubeAPIServer(ctx context.Context, kubeAPIServerConfig *config.Master
 }
 
 // legacyAPIGroupInfo is the core group: namespaces, typed with
-// k8s.io/api/core/v1, so they speak JSON, YAML and protobuf.
-func legacyAPIGroupInfo() *endpoints.APIGroupInfo {
+// k8s.io/api/core/v1, so they speak JSON, YAML and protobuf, and stored
+// with the watch cache size the config gives them.
+func legacyAPIGroupInfo(c *config.MasterConfig) *endpoints.APIGroupInfo {
 	scheme := runtime.NewScheme()
 	utilruntime.Must(corev1.AddToScheme(scheme))
 	return &endpoints.APIGroupInfo{
@@ -58,6 +59,9 @@ func legacyAPIGroupInfo() *endpoints.APIGroupInfo {
 			New:        func() runtime.Object { return &corev1.Namespace{} },
 			NewList:    func() runtime.Object { return &corev1.NamespaceList{} },
 			Strategy:   namespace.NewStrategy(scheme),
+			// --8<-- [start:watchcachesize]
+			WatchCacheSize: c.WatchCacheSizes.Get("namespaces"),
+			// --8<-- [end:watchcachesize]
 		}},
 	}
 }

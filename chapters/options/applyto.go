@@ -22,7 +22,8 @@ import (
 // upstream's order. They assume Validate passed.
 
 // ApplyTo sets the generic server fields: CORS, the advertised and
-// external addresses, the in-flight limits and the request timeout floor.
+// external addresses, the in-flight limits, the request timeout and the
+// floor of watches' timeouts.
 func (s *GenericServerRunOptions) ApplyTo(c *server.Config) error {
 	c.CorsAllowedOriginList = s.CorsAllowedOriginList
 	c.ExternalAddress = s.ExternalHost

@@ -27,11 +27,13 @@ var (
 		lang.N("building the apiextensions server fails: the error travels back through Run and main, and nothing was started")}
 	BreakSlowRequest = Fault{"slow-request", "runserver",
 		lang.N("a request is still running when stopCh closes: closing the listener does not stop it")}
+	BreakEtcd = Fault{"etcd", "storage",
+		lang.N("the walkthrough runs etcd itself and kills it mid-run: writes get 504, /healthz fails, the watch waits; etcd back, all goes on")}
 )
 
 // Faults are the faults --break can inject, in the order --break=help
 // lists them.
-var Faults = []Fault{BreakListener, BreakInsecureBind, BreakAPIExtensions, BreakSlowRequest}
+var Faults = []Fault{BreakListener, BreakInsecureBind, BreakAPIExtensions, BreakSlowRequest, BreakEtcd}
 
 // BreakHelp is the --break value that lists the faults instead of running.
 const BreakHelp = "help"

@@ -17,6 +17,7 @@ type GenericServerRunOptions struct {
 	MaxMutatingRequestsInFlight int
 	MinRequestTimeout           int // seconds
 	TargetRAMMB                 int
+	WatchCacheSizes             []string
 
 	// From v1.9 (--request-timeout) and modern (the shutdown flags):
 	// see ServerRunOptions.SetEra.
@@ -52,24 +53,9 @@ func (s *GenericServerRunOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&s.MinRequestTimeout, "min-request-timeout", s.MinRequestTimeout,
 		"The shortest time, in seconds, a long-running request such as a watch is kept open.")
 	fs.IntVar(&s.TargetRAMMB, "target-ram-mb", s.TargetRAMMB,
-		"The memory the API server may use, in MB; used to size caches.")
-}
-
-// EtcdOptions say where objects are stored. The walkthrough stores them in
-// memory and only records what was asked for.
-type EtcdOptions struct {
-	ServerList []string
-	Prefix     string
-}
-
-// NewEtcdOptions returns upstream's defaults.
-func NewEtcdOptions() *EtcdOptions { return &EtcdOptions{Prefix: "/registry"} }
-
-// AddFlags adds the etcd flags to fs.
-func (s *EtcdOptions) AddFlags(fs *pflag.FlagSet) {
-	fs.StringSliceVar(&s.ServerList, "etcd-servers", s.ServerList,
-		"etcd servers to connect to, as scheme://ip:port (accepted, not used: the walkthrough keeps objects in memory).")
-	fs.StringVar(&s.Prefix, "etcd-prefix", s.Prefix, "The key prefix of every object in etcd.")
+		"The memory the API server may use, in MB; used to size the watch caches.")
+	fs.StringSliceVar(&s.WatchCacheSizes, "watch-cache-sizes", s.WatchCacheSizes,
+		"Watch cache sizes of resources, comma separated, each resource#size, size a positive number (with --watch-cache).")
 }
 
 // SecureServingOptions configure the HTTPS port.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kubewalk/kubewalk/server"
+	"github.com/kubewalk/kubewalk/server/storage/storagebackend"
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/spf13/pflag"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
@@ -57,6 +58,10 @@ type ServerRunOptions struct {
 	// Break is the fault to inject, one of [Faults]; the zero Fault
 	// injects none. It is the walkthrough's own option, not upstream's.
 	Break Fault
+	// EtcdPreflightTimeout, if not 0, is how long CreateKubeAPIServerConfig
+	// waits for etcd instead of v1.7's 60 seconds. The walkthrough's own,
+	// without a flag: tests shorten the wait.
+	EtcdPreflightTimeout time.Duration
 	// SlowRequests, with --break=slow-request, is the channel whose close
 	// answers the slow request (server.Config.SlowRequests); the
 	// walkthrough makes it, and closes it once the listeners have closed.
@@ -82,9 +87,9 @@ func NewServerRunOptions(ctx context.Context) *ServerRunOptions {
 	_, end := trace.Step(ctx, upstreamNewServerRunOptions)
 	defer end(nil)
 
-	return &ServerRunOptions{
+	s := &ServerRunOptions{
 		GenericServerRunOptions: NewGenericServerRunOptions(),
-		Etcd:                    NewEtcdOptions(),
+		Etcd:                    NewEtcdOptions(storagebackend.NewDefaultConfig(DefaultEtcdPathPrefix, nil)),
 		SecureServing:           NewSecureServingOptions(),
 		InsecureServing:         NewInsecureServingOptions(),
 		Audit:                   NewAuditOptions(),
@@ -107,6 +112,9 @@ func NewServerRunOptions(ctx context.Context) *ServerRunOptions {
 		},
 		ServiceNodePortRange: DefaultServiceNodePortRange,
 	}
+	// Overwrite the generic default: kube-apiserver stores protobuf.
+	s.Etcd.DefaultStorageMediaType = "application/vnd.kubernetes.protobuf"
+	return s
 }
 
 // GroupAnnotation is the pflag annotation that names a flag's option

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kubewalk/kubewalk/server/filters"
@@ -43,6 +44,8 @@ func (s *ServerRunOptions) Validate() []error {
 	s.validateServingCert(add)
 	s.validateAuthentication(add)
 	s.validateAuthorization(add)
+	s.Etcd.validate(add)
+	s.validateWatchCacheSizes(add)
 	// --8<-- [end:validate]
 	s.validateEra(add)
 	if s.Break != (Fault{}) && s.Break.Name != BreakHelp && !slices.Contains(Faults, s.Break) {
@@ -235,4 +238,16 @@ func cipherSuiteNames() []string {
 // Config choose: tls.Config.CipherSuites applies to TLS 1.2 and below.
 func onlyTLS13(c *tls.CipherSuite) bool {
 	return !slices.ContainsFunc(c.SupportedVersions, func(v uint16) bool { return v < tls.VersionTLS13 })
+}
+
+// validateWatchCacheSizes checks --watch-cache-sizes: resource#size, size
+// a positive number. Upstream logs a bad entry and skips it, and a size
+// of 0 makes it panic (v1.8 made 0 turn the cache off).
+func (s *ServerRunOptions) validateWatchCacheSizes(add addFunc) {
+	for _, entry := range s.GenericServerRunOptions.WatchCacheSizes {
+		resource, size, ok := strings.Cut(entry, "#")
+		if n, err := strconv.Atoi(size); !ok || resource == "" || err != nil || n <= 0 {
+			add("watch-cache-sizes", entry, lang.Errorf("each must be resource#size, size a positive number, such as namespaces#200"))
+		}
+	}
 }

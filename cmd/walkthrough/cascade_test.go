@@ -198,6 +198,17 @@ func traceOf(events []kittest.Event) *kittest.Trace {
 	return tr
 }
 
+// isWatchResult reports whether e is about the result channel of a
+// client's watch: the watch cache's cacheWatcher's, or, without the
+// watch cache, the storage's watchChan's. (The watch caches' own watches
+// of the storage never end: their spans, and so their events, are not in
+// the trace.)
+func isWatchResult(e kittest.Event) bool {
+	owner := e.Attrs[trace.ChanOwnerKey]
+	return e.Attrs[trace.ChanNameKey] == "result" && strings.HasPrefix(owner, "cacheWatcher.process") ||
+		e.Attrs[trace.ChanNameKey] == "resultChan" && strings.HasPrefix(owner, "watchChan.run")
+}
+
 // checkWatchOutlivesCascade checks the tour's watch against v1.7: its
 // result channel is made once, before stopCh closes, and closed once,
 // after every listener closed and every serve goroutine logged "Stopped
@@ -207,9 +218,9 @@ func checkWatchOutlivesCascade(tr *kittest.Trace) error {
 	var makes, closes, stops, listenerCloses, stopped, hangUps []kittest.Event
 	for _, e := range tr.Events() {
 		switch {
-		case e.Name == trace.EventChanMake && e.Attrs[trace.ChanNameKey] == "resultChan":
+		case e.Name == trace.EventChanMake && isWatchResult(e):
 			makes = append(makes, e)
-		case e.Name == trace.EventChanClose && e.Attrs[trace.ChanNameKey] == "resultChan":
+		case e.Name == trace.EventChanClose && isWatchResult(e):
 			closes = append(closes, e)
 		case e.Name == trace.EventChanClose && e.Attrs[trace.ChanNameKey] == "stopCh":
 			stops = append(stops, e)
@@ -222,18 +233,18 @@ func checkWatchOutlivesCascade(tr *kittest.Trace) error {
 		}
 	}
 	if len(makes) != 1 || len(closes) != 1 || len(stops) != 1 || len(hangUps) != 1 {
-		return fmt.Errorf("watch: %d makes and %d closes of resultChan, %d closes of stopCh, %d hang-ups; want one each",
+		return fmt.Errorf("watch: %d makes and %d closes of its result channel, %d closes of stopCh, %d hang-ups; want one each",
 			len(makes), len(closes), len(stops), len(hangUps))
 	}
 	if makes[0].Attrs[trace.ChanIDKey] != closes[0].Attrs[trace.ChanIDKey] {
-		return errors.New("watch: the resultChan closed is not the one made")
+		return errors.New("watch: the result channel closed is not the one made")
 	}
 	if makes[0].Seq >= stops[0].Seq {
 		return errors.New("watch: opened after stopCh closed; want it open before the cascade")
 	}
 	for _, e := range append(append(listenerCloses, stopped...), hangUps...) {
 		if e.Seq >= closes[0].Seq {
-			return fmt.Errorf("watch: resultChan closed (seq %d) before %s (seq %d); want the watch to outlive the cascade",
+			return fmt.Errorf("watch: result channel closed (seq %d) before %s (seq %d); want the watch to outlive the cascade",
 				closes[0].Seq, e, e.Seq)
 		}
 	}

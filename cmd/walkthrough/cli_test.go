@@ -25,7 +25,7 @@ func TestBadCommandLines(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "trace.json")
 			var stdout, stderr syncBuffer
 			c := run(context.Background(), append(tt.args, "--trace-file", path),
-				runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
+				runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
 			if c != tt.wantCode || !strings.Contains(stderr.String(), tt.wantErr) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", c, stderr.String(), tt.wantCode, tt.wantErr)
 			}
@@ -44,7 +44,7 @@ func TestTraceFilesAreTheOwnersOnly(t *testing.T) {
 	trace, page := filepath.Join(dir, "t.json"), filepath.Join(dir, "t.html")
 	var stdout, stderr syncBuffer
 	code := run(context.Background(), []string{"--trace-file", trace, "--trace-html", page},
-		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), insecure: listen(t), secure: listen(t)})
+		runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), insecure: listen(t), secure: listen(t)})
 	if code != 0 {
 		t.Fatalf("exit %d; want 0:\n%s", code, stderr.String())
 	}
@@ -62,7 +62,7 @@ func TestTraceFilesAreTheOwnersOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	stderr = syncBuffer{}
-	code = run(context.Background(), []string{"--trace-file", link}, runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
+	code = run(context.Background(), []string{"--trace-file", link}, runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
 	want := "walkthrough: --trace-file " + link + ": open " + link + ": a symbolic link, which is not followed: give the file's own path"
 	if code != 1 || !strings.HasPrefix(stderr.String(), want) {
 		t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr.String(), want)
@@ -75,7 +75,7 @@ func TestTraceFilesAreTheOwnersOnly(t *testing.T) {
 func TestTraceFileInAMissingDirectory(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "no", "such", "dir", "t.json")
 	var stdout, stderr syncBuffer
-	code := run(context.Background(), []string{"--trace-file", path}, runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
+	code := run(context.Background(), []string{"--trace-file", path}, runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
 	want := "walkthrough: --trace-file " + path + ": open " + path + ": no such file or directory (want a writable file in an existing directory, or --trace-file= for no trace)\n"
 	if code != 1 || stderr.String() != want {
 		t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr.String(), want)
@@ -85,7 +85,7 @@ func TestTraceFileInAMissingDirectory(t *testing.T) {
 func TestBreakHelpListsTheFaults(t *testing.T) {
 	var stdout, stderr syncBuffer
 	code := run(context.Background(), []string{"--break=help", "--trace-file", filepath.Join(t.TempDir(), "t.json")},
-		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
+		runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
 	for _, f := range []string{"listener", "insecure-bind", "apiextensions", "slow-request"} {
 		if !strings.Contains(stdout.String(), "  "+f+" ") {
 			t.Errorf("--break=help does not list %s:\n%s", f, stdout.String())

@@ -90,7 +90,7 @@ func TestPortInUseIsOneLineAndLeavesNothingListening(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "trace.json")
 	var stdout, stderr syncBuffer
 	c := run(context.Background(), []string{"--secure-port", port, "--trace-file", path, "--log-level", "error"},
-		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), insecure: listen(t)})
+		runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), insecure: listen(t)})
 	if c != 1 {
 		t.Fatalf("exit code %d; want 1", c)
 	}

@@ -21,7 +21,7 @@ func runEraTour(t *testing.T, era server.Era, args ...string) (*kittest.Trace, o
 	path := filepath.Join(t.TempDir(), "trace.json")
 	var stdout, stderr syncBuffer
 	code := run(context.Background(), append([]string{"--era=" + era.String(), "--trace-file", path, "--log-format", "console"}, args...),
-		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), insecure: listen(t), secure: listen(t)})
+		runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), insecure: listen(t), secure: listen(t)})
 	if code != 0 {
 		t.Fatalf("--era=%s: exit code %d; want 0. Log:\n%s", era, code, stderr.String())
 	}
@@ -185,8 +185,8 @@ func TestEachEraShutsDownInItsOrder(t *testing.T) {
 			[2]string{"listener.close", "stoppedCh"},
 			// The tour's watch ends at NotAcceptingNewRequest
 			// (--shutdown-watch-termination-grace-period, which the tour sets).
-			[2]string{"NotAcceptingNewRequest", "resultChan"},
-			[2]string{"resultChan", "activeWatchesDrainedCh"},
+			[2]string{"NotAcceptingNewRequest", "result"},
+			[2]string{"result", "activeWatchesDrainedCh"},
 		)
 		if !slices.Contains(closes(tr), "HasBeenReady") {
 			t.Error("HasBeenReady never closed: the tour's /readyz never succeeded")
@@ -281,7 +281,7 @@ func TestModernHasNoInsecurePort(t *testing.T) {
 	for _, args := range [][]string{{"--insecure-port=8080"}, {"--insecure-bind-address=127.0.0.1"}} {
 		var stdout, stderr syncBuffer
 		code := run(context.Background(), append([]string{"--era=modern", "--trace-file="}, args...),
-			runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
+			runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
 		flag, _, _ := strings.Cut(args[0], "=")
 		want := "walkthrough: unknown flag: " + flag + " (modern kube-apiserver has no insecure port: it stopped serving it in v1.20 and dropped its flags in v1.24)\n"
 		if code != 2 || !strings.HasPrefix(stderr.String(), want) {
@@ -290,7 +290,7 @@ func TestModernHasNoInsecurePort(t *testing.T) {
 	}
 	var stdout, stderr syncBuffer
 	code := run(context.Background(), []string{"--era=modern", "--break=insecure-bind", "--trace-file="},
-		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), secure: listen(t)})
+		runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), secure: listen(t)})
 	if got := lastLine(stderr.String()); code != 1 || !strings.HasPrefix(got, "walkthrough: --break=insecure-bind: modern kube-apiserver has no insecure port") {
 		t.Errorf("--break=insecure-bind: exit %d, last line %q; want 1 and why", code, got)
 	}
@@ -299,7 +299,7 @@ func TestModernHasNoInsecurePort(t *testing.T) {
 // An unknown era gets one line naming the allowed ones, exit 2.
 func TestUnknownEra(t *testing.T) {
 	var stdout, stderr syncBuffer
-	code := run(context.Background(), []string{"--era=v1.8"}, runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
+	code := run(context.Background(), []string{"--era=v1.8"}, runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
 	if want := "walkthrough: --era v1.8: allowed: v1.7, v1.9, modern\n"; code != 2 || stderr.String() != want {
 		t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr.String(), want)
 	}

@@ -30,6 +30,8 @@ var stepOrder = []step{
 	{"app.Run", lang.N("app.Run logs the version and calls every startup step in upstream's order.")},
 	{"app.CreateNodeDialer", lang.N("CreateNodeDialer decides how the API server reaches nodes: an SSH tunneler, or a direct transport.")},
 	{"app.CreateKubeAPIServerConfig", lang.N("CreateKubeAPIServerConfig defaults, validates and applies the options: the generic config, a certificate, the service IP range.")},
+	{"app.BuildStorageFactory", lang.N("BuildStorageFactory says where each resource is stored (etcd, or memory) and how: its key prefix and its encoding.")},
+	{"storage.NewCacherFromConfig", lang.N("NewCacherFromConfig puts a watch cache in front of a resource's storage and starts its reflector, which v1.7 never stops.")},
 	{"app.createAPIExtensionsConfig", lang.N("createAPIExtensionsConfig copies the generic config for the apiextensions server.")},
 	{"app.createAPIExtensionsServer", lang.N("createAPIExtensionsServer builds the innermost server, on EmptyDelegate.")},
 	{"app.CreateKubeAPIServer", lang.N("CreateKubeAPIServer builds kube-apiserver, delegating to apiextensions.")},
@@ -53,6 +55,7 @@ var chapterEnds = map[string]string{
 	"config":         "app.CreateKubeAPIServerConfig",
 	"apiextensions":  "app.createAPIExtensionsServer",
 	"kubeapiserver":  "app.CreateKubeAPIServer",
+	"storage":        "app.CreateKubeAPIServer",
 	"aggregator":     "app.createAggregatorServer",
 	"nonblockingrun": "kubeserver.NonBlockingRun",
 	"runserver":      "server.RunServer",
@@ -240,12 +243,17 @@ func kitGoroutinesBlocked() bool {
 func printState(w io.Writer, l lang.Lang, st trace.Stats) {
 	fmt.Fprint(w, l.Sayf("  steps run: %d; goroutines %d started, %d ended; channels %d made, %d closed; listeners %d opened, %d closed\n",
 		st.Steps, st.GoroutinesStarted, st.GoroutinesEnded, st.ChansMade, st.ChansClosed, st.ListenersOpened, st.ListenersClosed))
-	if len(st.Open) == 0 {
+	rest, never := splitOpen(st.Open)
+	if len(rest) == 0 {
 		fmt.Fprintln(w, l.Say("  alive: nothing"))
-		return
+	} else {
+		fmt.Fprintln(w, l.Say("  alive:"))
 	}
-	fmt.Fprintln(w, l.Say("  alive:"))
-	for _, o := range st.Open {
+	for _, o := range rest {
 		fmt.Fprintf(w, "    %-9s %s (%s)\n", o.Kind, o.Name, o.Detail)
+	}
+	if len(never) > 0 {
+		fmt.Fprintln(w, l.Say("  alive, and upstream never ends them:"))
+		printNeverEnded(w, l, never)
 	}
 }

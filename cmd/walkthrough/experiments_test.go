@@ -20,7 +20,7 @@ func experiment(t *testing.T, input string, terminal bool, args ...string) (int,
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "trace.json")
 	var stdout, stderr syncBuffer
-	code := run(context.Background(), append(args, "--trace-file", path), runEnv{
+	code := run(context.Background(), append(args, "--trace-file", path), runEnv{stopNeverStopped: true,
 		stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2),
 		stdin: strings.NewReader(input), terminal: terminal, insecure: listen(t), secure: listen(t),
 	})

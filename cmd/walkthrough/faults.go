@@ -13,8 +13,8 @@ import (
 	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
-// injectFault breaks the insecure port from outside the steps, as the
-// world would, when --break asks for it:
+// injectFault breaks the insecure port or etcd from outside the steps,
+// as the world would, when --break asks for it:
 //
 //   - insecure-bind: the walkthrough holds the port itself, so that
 //     serveInsecurely's listen fails as upstream's fails on a port in use;
@@ -27,23 +27,33 @@ import (
 //     HTTPServerStoppedListening is signalled), so the answer comes after
 //     "Stopped listening", however slow the machine. In v1.7 nothing
 //     answers it: Run returns without waiting for it, and the tour hangs
-//     up in place of the process exit that would cut it off.
+//     up in place of the process exit that would cut it off;
+//   - etcd: the walkthrough runs an etcd of its own (Debian's), points
+//     --etcd-servers at it, and the tour kills it after its requests and
+//     starts it again (see etcdFault).
 //
 // apiextensions is a config field a step reads. injectFault returns a
 // channel closed once the fault has struck (nil when nothing strikes
 // during the run: the tour waits for it before its requests, so they
-// cannot end the run first), and what to release once the run is over.
-// It fails when the port cannot be had.
-func injectFault(ctx context.Context, s *options.ServerRunOptions) (struck <-chan struct{}, release func(), err error) {
+// cannot end the run first), what to release once the run is over, and
+// what the tour does before it stops the run (nil: nothing). It fails
+// when the port or etcd cannot be had.
+func injectFault(ctx context.Context, s *options.ServerRunOptions) (struck <-chan struct{}, release func(), outage tourOutage, err error) {
 	if s.Era == server.EraModern && s.Break == options.BreakInsecureBind {
-		return nil, nil, lang.Errorf("modern kube-apiserver has no insecure port: it stopped serving it in v1.20 (PR #95856); " +
+		return nil, nil, nil, lang.Errorf("modern kube-apiserver has no insecure port: it stopped serving it in v1.20 (PR #95856); " +
 			"--break=listener breaks the secure port instead")
 	}
 	switch s.Break {
+	case options.BreakEtcd:
+		f, err := startEtcdFault(ctx, s)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return nil, f.release, f.outage, nil
 	case options.BreakInsecureBind:
 		ln, err := insecureListener(s)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		addr := ln.Addr().(*net.TCPAddr)
 		s.InsecureServing.Listener = nil // listen again, on the port held
@@ -51,14 +61,15 @@ func injectFault(ctx context.Context, s *options.ServerRunOptions) (struck <-cha
 		trace.Log(ctx).Warn().Str(trace.LogNoteKey, lang.Say(ctx, "as another process would: serveInsecurely's listen fails, "+
 			"and NonBlockingRun closes internalStopCh before returning the error")).
 			Msg(lang.Sayf(ctx, "--break=insecure-bind: holding %s", addr))
-		return nil, func() { ln.Close() }, nil
+		return nil, func() { ln.Close() }, nil, nil
 	case options.BreakListener:
 		if s.Era == server.EraModern {
-			return breakSecureListener(ctx, s)
+			struck, release, err := breakSecureListener(ctx, s)
+			return struck, release, nil, err
 		}
 		ln, err := insecureListener(s)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		s.InsecureServing.Listener = ln
 		struck := trace.Go(ctx, "--break=listener: close the insecure listener", func(ctx context.Context) {
@@ -69,12 +80,12 @@ func injectFault(ctx context.Context, s *options.ServerRunOptions) (struck <-cha
 				Msg(lang.Say(ctx, "--break=listener: closing the insecure listener"))
 			trace.CloseListener(ctx, ln)
 		})
-		return struck, func() {}, nil
+		return struck, func() {}, nil, nil
 	case options.BreakSlowRequest:
 		release := make(chan struct{})
 		s.SlowRequests = release
 		if !s.Era.Since(server.EraV19) { // nothing answers it: see above
-			return nil, func() { close(release) }, nil
+			return nil, func() { close(release) }, nil, nil
 		}
 		trace.Go(ctx, "--break=slow-request: answer the slow request once the listeners closed", func(ctx context.Context) {
 			defer close(release)
@@ -83,9 +94,9 @@ func injectFault(ctx context.Context, s *options.ServerRunOptions) (struck <-cha
 				time.Sleep(2 * time.Millisecond)
 			}
 		})
-		return nil, func() {}, nil
+		return nil, func() {}, nil, nil
 	}
-	return nil, func() {}, nil
+	return nil, func() {}, nil, nil
 }
 
 // listenersClosed waits, polling the kit, until every listener the run

@@ -14,7 +14,7 @@ func TestHelpShowsTheRealDefaults(t *testing.T) {
 	var stdout, stderr syncBuffer
 	path := filepath.Join(t.TempDir(), "mine.json")
 	code := run(context.Background(), []string{"--trace-file", path, "--log-level", "warn", "--help"},
-		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
+		runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
 	if code != 0 || stderr.String() != "" {
 		t.Errorf("exit %d, stderr %q; want 0 and nothing", code, stderr.String())
 	}
@@ -37,8 +37,8 @@ func TestBadInputIsOneLine(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			var stdout, stderr syncBuffer
 			code := run(context.Background(), []string{"--log-format", format, "--break=bogus", "--trace-file", ""},
-				runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
-			want := "walkthrough: --break bogus: unknown fault; allowed: listener, insecure-bind, apiextensions, slow-request\n"
+				runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
+			want := "walkthrough: --break bogus: unknown fault; allowed: listener, insecure-bind, apiextensions, slow-request, etcd\n"
 			if code != 1 || stderr.String() != want || stdout.String() != "" {
 				t.Errorf("exit %d, stderr %q, stdout %q; want 1, %q and nothing", code, stderr.String(), stdout.String(), want)
 			}

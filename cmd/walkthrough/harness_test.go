@@ -59,13 +59,20 @@ func inherited(fd uintptr) net.Listener {
 // that hangs fails the test instead of hanging it.
 func child(t *testing.T, args string) (*exec.Cmd, string) {
 	t.Helper()
+	return childOn(t, args, listen(t))
+}
+
+// childOn is child with the secure port served on secure, which the
+// child gets a copy of and the test closes when it ends.
+func childOn(t *testing.T, args string, secure net.Listener) (*exec.Cmd, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*kittest.Deadline)
 	t.Cleanup(cancel)
 	cmd := exec.CommandContext(ctx, os.Args[0])
 	cmd.Env = append(os.Environ(), childArgsEnv+"="+args)
 	var addr string
-	for range 2 {
-		ln := listen(t).(*net.TCPListener)
+	for _, ln := range []net.Listener{listen(t), secure} {
+		ln := ln.(*net.TCPListener)
 		f, err := ln.File()
 		if err != nil {
 			t.Fatal(err)
@@ -91,7 +98,7 @@ func runTour(t *testing.T, args ...string) (*kittest.Trace, outputs) {
 	path := filepath.Join(t.TempDir(), "trace.json")
 	var stdout, stderr syncBuffer
 	code := run(context.Background(), append([]string{"--trace-file", path, "--log-format", "console"}, args...),
-		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), insecure: listen(t), secure: listen(t)})
+		runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), insecure: listen(t), secure: listen(t)})
 	if code != 0 {
 		t.Fatalf("exit code %d; want 0. Log:\n%s", code, stderr.String())
 	}

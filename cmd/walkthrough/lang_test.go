@@ -18,7 +18,7 @@ func TestLangUnknownListsTheKnownOnes(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr syncBuffer
 	code := run(context.Background(), []string{"--lang=fr", "--trace-file", filepath.Join(dir, "t.json")},
-		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
+		runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
 	want := "walkthrough: --lang fr: allowed: " + strings.Join(lang.Names(), ", ") + "\n"
 	if code != 2 || stderr.String() != want || stdout.String() != "" {
 		t.Errorf("exit %d, stdout %q, stderr %q; want 2, nothing and %q", code, stdout.String(), stderr.String(), want)
@@ -33,7 +33,7 @@ func breakHelp(t *testing.T, args ...string) string {
 	t.Helper()
 	var stdout, stderr syncBuffer
 	code := run(context.Background(), append([]string{"--break=help", "--trace-file", ""}, args...),
-		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
+		runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
 	if code != 0 {
 		t.Fatalf("--break=help %v: exit %d; want 0:\n%s", args, code, stderr.String())
 	}
@@ -101,7 +101,7 @@ func TestChineseRunsSayNothingInEnglish(t *testing.T) {
 	_, quit, _ := experiment(t, "q\n", false, "--lang=zh", "--until", "runserver")
 	var stdout, stderr syncBuffer
 	run(context.Background(), []string{"--lang=zh", "--log-level=loud", "--secure-port=-1", "--until=nowhere"},
-		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
+		runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
 	runs := map[string]string{
 		"the tour": tour.stdout + tour.stderr, "--until": until, "--step": step, "--until, then q": quit,
 		"--era=v1.9": v19.stdout + v19.stderr, "--era=modern": modern.stdout + modern.stderr, "--era=modern --step": modernStep,

@@ -15,7 +15,7 @@ import (
 func TestFreePorts(t *testing.T) {
 	var stdout, stderr syncBuffer
 	code := run(context.Background(), []string{"--free-ports", "--log-format=json", "--trace-file", filepath.Join(t.TempDir(), "t.json")},
-		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
+		runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
 	if code != 0 {
 		t.Fatalf("exit %d; want 0:\n%s", code, stderr.String())
 	}
@@ -38,7 +38,7 @@ func TestFreePortsBadBindAddress(t *testing.T) {
 	var stdout, stderr syncBuffer
 	path := filepath.Join(t.TempDir(), "t.json")
 	code := run(context.Background(), []string{"--free-ports", "--bind-address=192.0.2.1", "--trace-file", path},
-		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
+		runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
 	want := "walkthrough: --free-ports: --bind-address 192.0.2.1: listen tcp 192.0.2.1:0: bind: cannot assign requested address\n"
 	if code != 1 || !strings.HasSuffix(stderr.String(), want) {
 		t.Errorf("exit %d, stderr %q; want 1 and to end with %q", code, stderr.String(), want)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/kubewalk/kubewalk/chapters/options"
@@ -38,6 +37,13 @@ type runEnv struct {
 	// insecure and secure, when not nil, are listeners already bound that
 	// are served instead of --insecure-port and --secure-port (tests).
 	insecure, secure net.Listener
+	// etcdPreflight, when not 0, is how long the run waits for etcd
+	// before it gives up, instead of v1.7's minute (tests).
+	etcdPreflight time.Duration
+	// stopNeverStopped, for tests that run the walkthrough in their own
+	// process, stops what upstream never stops once the trace is written,
+	// as the process's exit would.
+	stopNeverStopped bool
 }
 
 // run is main without the process: it takes the arguments and the
@@ -96,6 +102,9 @@ func run(ctx context.Context, args []string, env runEnv) int {
 		return code
 	}
 	printSummary(stdout, l, kit.Stats(), kit.Requests(), ending, time.Since(start), wf.TraceFile)
+	if env.stopNeverStopped {
+		defer stopNeverStopped(kit)
+	}
 	if err := kit.Shutdown(context.Background(), ending); err != nil {
 		fmt.Fprintf(stderr, "walkthrough: %s\n", l.Sayf("writing the trace: %v", err))
 		return 1
@@ -108,6 +117,17 @@ func run(ctx context.Context, args []string, env runEnv) int {
 		fmt.Fprintln(stdout, l.Sayf("  page:       %s (open it in a browser)", wf.TraceHTML))
 	}
 	return code
+}
+
+// stopNeverStopped is the test-only end of what upstream never stops: it
+// stops those goroutines, waits for them, and closes the connections
+// they leave idle, as the process's exit would.
+func stopNeverStopped(kit *trace.Kit) {
+	kit.StopNeverStopped()
+	waitCtx, cancel := context.WithTimeout(context.Background(), exitWait)
+	defer cancel()
+	_ = kit.Wait(waitCtx)
+	kit.CloseIdleConnections()
 }
 
 // writeHTML renders the trace file as the timeline page traceview
@@ -172,6 +192,7 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 		env.insecure.Close() // modern has no insecure port
 	}
 	s.SecureServing.Listener = env.secure
+	s.EtcdPreflightTimeout = env.etcdPreflight
 	if wf.Help {
 		printHelp(stdout, fs, l)
 		return 0, ""
@@ -209,7 +230,7 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	struck, release, err := injectFault(runCtx, s)
+	struck, release, outage, err := injectFault(runCtx, s)
 	if err != nil {
 		fmt.Fprintf(stderr, "walkthrough: --break=%s: %s\n", s.Break.Name, l.Error(err))
 		return 1, "" // nothing ran yet
@@ -217,7 +238,7 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 	defer release()
 	// --8<-- [start:run]
 	stopCh := eraMain.setupSignalHandler(runCtx, env.signals) // server.SetupSignalHandler in v1.7
-	tour := startTour(runCtx, s, wf.Serve, wf.Until == "" && !wf.Step, env.signals, struck, token)
+	tour := startTour(runCtx, s, wf.Serve, wf.Until == "" && !wf.Step, env.signals, struck, token, outage)
 	err = eraMain.run(ctx, s, stopCh) // app.Run in v1.7 (eras.go)
 	// --8<-- [end:run]
 	cancel() // ends the signal handler's goroutine, and the tour if Run failed
@@ -249,7 +270,7 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 // in v1.7 nothing stops a watch at shutdown.
 func noteOpenWatches(ctx context.Context, kit *trace.Kit) {
 	for _, o := range kit.Stats().Open {
-		if strings.HasPrefix(o.Name, "watchChan.run") {
+		if isClientWatch(o) {
 			trace.Log(ctx).Warn().Str("goroutine", o.Name).
 				Str(trace.LogNoteKey, lang.Say(ctx, "as in v1.7: stopCh closes only the listeners, and a watch ends on its client, "+
 					"its timeout or its storage; upstream's process exits and cuts it (modern kube-apiserver drains watches first)")).

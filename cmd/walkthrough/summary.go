@@ -1,8 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/kubewalk/kubewalk/trace"
@@ -16,7 +18,9 @@ var endings = map[trace.Ending]string{
 }
 
 // printSummary writes, in l, what the run started and ended, and how many
-// requests were only counted, when some were.
+// requests were only counted, when some were. What upstream never stops
+// or closes is listed apart, under its reason, from what is still open by
+// mistake.
 func printSummary(w io.Writer, l lang.Lang, st trace.Stats, rc trace.RequestCounts, ending trace.Ending, wall time.Duration, traceFile string) {
 	line := func(s string) { fmt.Fprintln(w, s) }
 	line(l.Say("\nwalkthrough summary"))
@@ -26,11 +30,16 @@ func printSummary(w io.Writer, l lang.Lang, st trace.Stats, rc trace.RequestCoun
 	line(l.Sayf("  channels:   %d made, %d closed", st.ChansMade, st.ChansClosed))
 	line(l.Sayf("  listeners:  %d opened, %d closed", st.ListenersOpened, st.ListenersClosed))
 	line(l.Sayf("  wall time:  %s", wall.Round(time.Microsecond)))
-	if len(st.Open) == 0 {
+	rest, never := splitOpen(st.Open)
+	if len(rest) == 0 {
 		line(l.Say("  still open: nothing"))
 	}
-	for _, o := range st.Open {
+	for _, o := range rest {
 		line(l.Sayf("  still open: %s", o))
+	}
+	if len(never) > 0 {
+		line(l.Say("  still running as the process ends, as upstream leaves them:"))
+		printNeverEnded(w, l, never)
 	}
 	if rc.Unrecorded > 0 {
 		line(l.Sayf("  requests:   %d with a span, %d counted by path and status (the trace's summary span has their counts and latencies)",
@@ -38,5 +47,63 @@ func printSummary(w io.Writer, l lang.Lang, st trace.Stats, rc trace.RequestCoun
 	}
 	if traceFile != "" {
 		line(l.Sayf("  trace:      %s (go run ./cmd/traceview %s)", traceFile, traceFile))
+	}
+}
+
+// neverEnded are the goroutines and channels upstream never stops or
+// closes for one reason.
+type neverEnded struct {
+	why   string
+	items []trace.Open
+}
+
+// splitOpen returns what is open by mistake, as given, and what upstream
+// never ends, by reason, in the order the reasons first come, each
+// reason's goroutines then channels by name (and owner): the order the goroutines
+// of a watch cache start in varies from run to run.
+func splitOpen(open []trace.Open) (rest []trace.Open, never []neverEnded) {
+	for _, o := range open {
+		if o.NeverStopped == "" {
+			rest = append(rest, o)
+			continue
+		}
+		i := slices.IndexFunc(never, func(n neverEnded) bool { return n.why == o.NeverStopped })
+		if i < 0 {
+			never = append(never, neverEnded{why: o.NeverStopped})
+			i = len(never) - 1
+		}
+		never[i].items = append(never[i].items, o)
+	}
+	for _, n := range never {
+		slices.SortStableFunc(n.items, func(a, b trace.Open) int {
+			return cmp.Or(cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Owner, b.Owner))
+		})
+	}
+	return rest, never
+}
+
+func kindOrder(kind string) int {
+	if kind == "goroutine" {
+		return 0
+	}
+	return 1
+}
+
+// printNeverEnded writes never, in l: each reason, then what it keeps
+// running, each line wrapped at 100 columns.
+func printNeverEnded(w io.Writer, l lang.Lang, never []neverEnded) {
+	for _, n := range never {
+		for _, line := range trace.Wrap("    ", "    ", l.Sayf("%s:", l.Say(n.why))) {
+			fmt.Fprintln(w, line)
+		}
+		for _, o := range n.items {
+			item := o.Kind + " " + o.Name
+			if o.Kind == "chan" {
+				item += " (" + l.Sayf("closed by %s", o.Owner) + ")"
+			}
+			for _, line := range trace.Wrap("      ", "        ", item) {
+				fmt.Fprintln(w, line)
+			}
+		}
 	}
 }

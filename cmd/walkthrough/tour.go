@@ -73,8 +73,10 @@ var tourRequests = []tourRequest{
 // they like) it waits on. When struck is not nil, the goroutine first
 // waits for it to close: a fault must strike before the tour can stop
 // the run. token, when not empty, is the tour's credential for the
-// secure port (tourCredential).
-func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded bool, signals chan<- os.Signal, struck <-chan struct{}, token string) *tour {
+// secure port (tourCredential). outage, when not nil, runs after the
+// tour's watch is open, before the tour stops the run.
+func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded bool, signals chan<- os.Signal, struck <-chan struct{}, token string,
+	outage tourOutage) *tour {
 	t := &tour{}
 	insecure, secure := bases(s)
 	if serve {
@@ -142,6 +144,9 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded 
 			watchBase, watchToken = secure, token
 		}
 		w := watchNamespaces(ctx, watchBase, watchToken)
+		if outage != nil {
+			outage(ctx, c, insecure, w)
+		}
 		var slow *tourSlow
 		if s.Break == options.BreakSlowRequest {
 			slow = startSlowRequest(ctx, s.Era, c, authed, insecure, secure)

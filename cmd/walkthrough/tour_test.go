@@ -74,7 +74,7 @@ func TestTourWithTheInsecurePortOff(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "t.json")
 	var stdout, stderr syncBuffer
 	code := run(context.Background(), []string{"--insecure-port=0", "--trace-file", path},
-		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), secure: listen(t)})
+		runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), secure: listen(t)})
 	if code != 0 || !strings.Contains(stderr.String(), "skipped: that port is turned off") ||
 		!strings.Contains(stdout.String(), "listeners:  1 opened, 1 closed") {
 		t.Errorf("exit %d; want 0, the insecure requests skipped and one listener only:\n%s", code, stdout.String())
@@ -90,7 +90,7 @@ func TestTraceHTMLWritesThePage(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr syncBuffer
 	code := run(context.Background(), []string{"--trace-file", filepath.Join(dir, "t.json"), "--trace-html", filepath.Join(dir, "t.html")},
-		runEnv{stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), insecure: listen(t), secure: listen(t)})
+		runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2), insecure: listen(t), secure: listen(t)})
 	page, err := os.ReadFile(filepath.Join(dir, "t.html"))
 	if code != 0 || err != nil || !bytes.Contains(page, []byte("<!DOCTYPE html>")) || !bytes.Contains(page, []byte("RunServer: serve")) {
 		t.Errorf("exit %d, page %d bytes, %v; want 0 and a page with the lanes", code, len(page), err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -107,16 +108,20 @@ func (w *tourWatch) close(ctx context.Context) {
 	}
 }
 
-// watchesOpen reports whether the kit in ctx knows a watch goroutine
-// that has not ended.
+// watchesOpen reports whether the kit in ctx knows a client's watch
+// goroutine that has not ended.
 func watchesOpen(ctx context.Context) bool {
 	st, _ := trace.StatsFrom(ctx)
-	for _, o := range st.Open {
-		if strings.HasPrefix(o.Name, "watchChan.run") {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(st.Open, isClientWatch)
+}
+
+// isClientWatch reports whether o is the goroutine of a client's watch:
+// the watch cache's cacheWatcher.process, or, without the watch cache,
+// the storage's watchChan.run. The watch cache's own watch of the
+// storage, which upstream never stops, is not.
+func isClientWatch(o trace.Open) bool {
+	return o.Kind == "goroutine" && o.NeverStopped == "" &&
+		(strings.HasPrefix(o.Name, "cacheWatcher.process") || strings.HasPrefix(o.Name, "watchChan.run"))
 }
 
 // tourSend sends one write and logs its answer.
@@ -142,7 +147,7 @@ func othersRunning(ctx context.Context) bool {
 	}
 	for _, o := range st.Open {
 		if o.Kind == "listener" || o.Kind == "goroutine" && o.NeverStopped == "" &&
-			!strings.HasPrefix(o.Name, "watchChan.run") && !strings.HasPrefix(o.Name, "tour:") &&
+			!isClientWatch(o) && !strings.HasPrefix(o.Name, "tour:") &&
 			!shutdownWaiter(o.Name) && !strings.Contains(o.Name, "/debug/walkthrough/slow") {
 			return true
 		}

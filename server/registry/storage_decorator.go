@@ -48,6 +48,7 @@ func StorageWithCacher(defaultCapacity int) StorageDecorator {
 			}
 			capacity = *requestedSize
 		}
+		// --8<-- [start:cacher]
 		s, d, err := NewRawStorage(ctx, storageConfig)
 		if err != nil {
 			return nil, nil, err
@@ -67,5 +68,6 @@ func StorageWithCacher(defaultCapacity int) StorageDecorator {
 			cacher.Stop()
 			d()
 		}, nil
+		// --8<-- [end:cacher]
 	}
 }

@@ -23,6 +23,10 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 )
 
+var upstreamNewCacherFromConfig = trace.UpstreamFile{
+	Path: "staging/src/k8s.io/apiserver/pkg/storage/cacher.go", Ref: "v1.7.6", Chapter: "storage",
+}.Func("storage.NewCacherFromConfig")
+
 // neverStoppedCacher is what the trace says of a Cacher's goroutines.
 var neverStoppedCacher = lang.N("v1.7 stops a Cacher only from its storage's DestroyFunc, which only tests call: " +
 	"its reflector lists and watches the storage until the process exits")
@@ -101,6 +105,8 @@ type Cacher struct {
 // goroutines, with ctx's trace kit. The cache is not ready, and its
 // watches and reads wait, until the reflector's first list.
 func NewCacherFromConfig(ctx context.Context, config CacherConfig) *Cacher {
+	ctx, end := trace.Step(ctx, upstreamNewCacherFromConfig)
+	defer end(nil)
 	watchCache := newWatchCache(config.CacheCapacity, config.KeyFunc, config.GetAttrsFunc)
 	c := &Cacher{
 		ready:      newReady(),
@@ -122,8 +128,10 @@ func NewCacherFromConfig(ctx context.Context, config CacherConfig) *Cacher {
 	// them.
 	c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	c.stopCh = trace.Make(ctx, make(chan struct{}), "stopCh", "Cacher.Stop")
+	trace.NeverClosed(ctx, c.stopCh, neverStoppedCacher)
 	watchCache.SetOnEvent(c.processEvent)
 
+	// --8<-- [start:goroutines]
 	prefix := config.ResourcePrefix
 	c.dispatchEnded = trace.Go(c.ctx, "Cacher.dispatchEvents "+prefix, c.dispatchEvents,
 		trace.NeverStopped(neverStoppedCacher, nil))
@@ -147,6 +155,7 @@ func NewCacherFromConfig(ctx context.Context, config CacherConfig) *Cacher {
 			config.Release()
 		}
 	}))
+	// --8<-- [end:goroutines]
 	return c
 }
 
@@ -502,12 +511,17 @@ func newCacheWatcher(ctx context.Context, key string, resourceVersion uint64, ch
 	name := "cacheWatcher.process " + key
 	w := &cacheWatcher{
 		input:  make(chan *watchCacheEvent, chanSize),
-		result: trace.Make(ctx, make(chan watch.Event, chanSize), "result", name),
+		result: make(chan watch.Event, chanSize),
 		done:   make(chan struct{}),
 		filter: filter,
 		forget: forget,
 	}
-	trace.Go(ctx, name, func(ctx context.Context) { w.process(ctx, initEvents, resourceVersion) })
+	trace.Go(ctx, name, func(ctx context.Context) {
+		// Made known here, in the goroutine that closes it: ctx may
+		// carry a span that records nothing (the watch handler's).
+		trace.Make(ctx, w.result, "result", name)
+		w.process(ctx, initEvents, resourceVersion)
+	})
 	return w
 }
 

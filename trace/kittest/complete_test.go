@@ -83,3 +83,27 @@ func TestCheckComplete(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckCompleteExcusesWhatUpstreamNeverStops checks that a goroutine
+// upstream never stops, and the channel it waits on, which upstream
+// never closes, may be open after a normal ending: the summary says so.
+func TestCheckCompleteExcusesWhatUpstreamNeverStops(t *testing.T) {
+	ctx, rec, err := kittest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, end := trace.Step(ctx, trace.Upstream{Function: "app.Run"})
+	stopCh := trace.Make(ctx, make(chan struct{}), "stopCh", "Cacher.Stop")
+	trace.NeverClosed(ctx, stopCh, "v1.7 never stops a Cacher")
+	done := trace.Go(ctx, "reflector", func(ctx context.Context) { trace.Recv(ctx, stopCh) },
+		trace.NeverStopped("v1.7 never stops a Cacher", func() { close(stopCh) }))
+	end(nil)
+	if err := rec.Kit.Shutdown(context.Background(), trace.EndNormal); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Trace().CheckComplete(trace.EndNormal); err != nil {
+		t.Errorf("a run whose only open goroutine and channel are never stopped nor closed upstream: %v; want nil", err)
+	}
+	rec.Kit.StopNeverStopped()
+	kittest.Await(t, done, "the reflector")
+}

@@ -104,6 +104,7 @@ func compactor(ctx context.Context, client *clientv3.Client, interval time.Durat
 func compact(ctx context.Context, client *clientv3.Client, t, rev int64) (int64, int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
+	// --8<-- [start:cas]
 	resp, err := client.KV.Txn(ctx).If(
 		clientv3.Compare(clientv3.Version(compactRevKey), "=", t),
 	).Then(
@@ -111,6 +112,7 @@ func compact(ctx context.Context, client *clientv3.Client, t, rev int64) (int64,
 	).Else(
 		clientv3.OpGet(compactRevKey),
 	).Commit()
+	// --8<-- [end:cas]
 	if err != nil {
 		return t, rev, err
 	}

@@ -108,11 +108,13 @@ func (s *store) Create(ctx context.Context, key string, obj, out runtime.Object)
 	key = path.Join(s.pathPrefix, key)
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
+	// --8<-- [start:create]
 	txnResp, err := s.client.KV.Txn(ctx).If(
 		notFound(key),
 	).Then(
 		clientv3.OpPut(key, string(data)),
 	).Commit()
+	// --8<-- [end:create]
 	if err != nil {
 		return err
 	}

@@ -73,9 +73,8 @@ func (w *watcher) Watch(ctx context.Context, key string, rev int64, recursive bo
 		errChan:           make(chan error, 1),
 	}
 	wc.ctx, wc.cancel = context.WithCancel(ctx)
-	name := "watchChan.run " + key
-	wc.resultChan = trace.Make(ctx, make(chan watch.Event, outgoingBufSize), "resultChan", name)
-	trace.Go(wc.ctx, name, wc.run)
+	wc.resultChan = make(chan watch.Event, outgoingBufSize)
+	trace.Go(wc.ctx, "watchChan.run "+key, wc.run)
 	return wc
 }
 
@@ -89,6 +88,9 @@ func (wc *watchChan) ResultChan() <-chan watch.Event { return wc.resultChan }
 // run starts the other two goroutines, waits for the watch to end, and
 // ends them before it closes resultChan.
 func (wc *watchChan) run(ctx context.Context) {
+	// Made known here, in the goroutine that closes it: the caller's ctx
+	// may carry a span that records nothing (the watch handler's).
+	trace.Make(ctx, wc.resultChan, "resultChan", "watchChan.run "+wc.key)
 	watchClosed := trace.Go(ctx, "watchChan.startWatching "+wc.key, wc.startWatching)
 	processed := trace.Go(ctx, "watchChan.processEvent "+wc.key, wc.processEvent)
 

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -19,6 +20,24 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 )
+
+// Require skips t (fails it when CI is set) unless etcd is installed: for
+// a test that runs etcd by other means, such as the walkthrough's
+// --break=etcd.
+func Require(t testing.TB) {
+	t.Helper()
+	if _, err := exec.LookPath("etcd"); err != nil {
+		skipOrFail(t, etcdproc.ErrNotInstalled)
+	}
+}
+
+func skipOrFail(t testing.TB, err error) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%v, and CI needs it", err)
+	}
+	t.Skip(err)
+}
 
 // Server is one etcd process of a test.
 type Server struct {
@@ -34,10 +53,8 @@ func Start(t testing.TB, opts ...etcdproc.Option) *Server {
 	t.Helper()
 	p, err := etcdproc.Start(t.TempDir(), opts...)
 	switch {
-	case errors.Is(err, etcdproc.ErrNotInstalled) && os.Getenv("CI") != "":
-		t.Fatalf("%v, and CI needs it", err)
 	case errors.Is(err, etcdproc.ErrNotInstalled):
-		t.Skip(err)
+		skipOrFail(t, err)
 	case err != nil:
 		t.Fatal(err)
 	}

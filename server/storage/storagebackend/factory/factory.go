@@ -66,6 +66,7 @@ func newETCD3Storage(ctx context.Context, c storagebackend.Config) (storage.Inte
 	if len(c.CertFile) == 0 && len(c.KeyFile) == 0 && len(c.CAFile) == 0 {
 		tlsConfig = nil
 	}
+	// --8<-- [start:client]
 	client, err := clientv3.New(clientv3.Config{Endpoints: c.ServerList, TLS: tlsConfig, Logger: zap.NewNop()})
 	if err != nil {
 		return nil, nil, err
@@ -82,6 +83,7 @@ func newETCD3Storage(ctx context.Context, c storagebackend.Config) (storage.Inte
 		cancel()
 		client.Close()
 	}
+	// --8<-- [end:client]
 	if c.Quorum {
 		return etcd3.New(client, c.Codec, c.Prefix), destroyFunc, nil
 	}
