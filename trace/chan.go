@@ -121,8 +121,9 @@ func (k *Kit) made(ctx context.Context, ch any, name, owner string) {
 		neverClosed: k.reg.neverStopped(scopeOf(ctx).goroutine)}
 	k.reg.chans[key] = c
 	k.reg.stats.ChansMade++
+	info := *c // copied under the lock: StopNeverStopped may change c
 	k.mu.Unlock()
-	k.chanEvent(ctx, EventChanMake, *c)
+	k.chanEvent(ctx, EventChanMake, info)
 }
 
 func (k *Kit) closing(ctx context.Context, ch any) {
