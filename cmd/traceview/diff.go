@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
-	"github.com/kubewalk/kubewalk/trace/lang"
 	"github.com/kubewalk/kubewalk/trace/view"
 	"github.com/spf13/pflag"
 )
@@ -26,14 +24,8 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 	output := fs.StringP("output", "o", "", "Write to this file instead of standard output.")
 	var o view.Options
 	fs.BoolVar(&o.Logs, "logs", false, "Show log lines too (html).")
-	language := fs.String("lang", "", "Language of the labels: "+strings.Join(lang.Names(), " or ")+
-		" (default: from LC_ALL, LC_MESSAGES or LANG); what the traces recorded is shown as recorded.")
 	help := fs.BoolP("help", "h", false, "Print this help and exit.")
-	err := fs.Parse(args)
-	l := lang.FromEnv(os.Getenv)
-	if err == nil && *language != "" {
-		l, err = lang.Parse(*language)
-	}
+	l, err := parseFlags(fs, args)
 	if err != nil {
 		fmt.Fprintf(stderr, "traceview diff: %s\n%s\n", l.Error(err), l.Say("Run 'traceview diff --help' for usage."))
 		return 2

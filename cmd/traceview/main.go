@@ -37,14 +37,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.Logs, "logs", false, "Show log lines too.")
 	requests := fs.Bool("requests", true, "Show request spans and their goroutines (text and html formats only).")
 	fs.BoolVar(&o.All, "all", false, "List every request and every goroutine started for one; by default the text format counts them.")
-	language := fs.String("lang", "", "Language of the labels: "+strings.Join(lang.Names(), " or ")+
-		" (default: from LC_ALL, LC_MESSAGES or LANG); what the trace recorded is shown as recorded.")
 	help := fs.BoolP("help", "h", false, "Print this help and exit.")
-	err := fs.Parse(args)
-	l := lang.FromEnv(os.Getenv)
-	if err == nil && *language != "" {
-		l, err = lang.Parse(*language)
-	}
+	l, err := parseFlags(fs, args)
 	if err != nil {
 		fmt.Fprintf(stderr, "traceview: %s\n%s\n", l.Error(err), l.Say("Run 'traceview --help' for usage."))
 		return 2
@@ -112,4 +106,18 @@ func readFile(path string) (*view.Trace, error) {
 	}
 	defer f.Close()
 	return view.Read(f)
+}
+
+// parseFlags adds --lang to fs and parses args. It returns the language
+// to speak in, --lang's or else the environment's, and the first error: a
+// bad flag or an unknown language.
+func parseFlags(fs *pflag.FlagSet, args []string) (lang.Lang, error) {
+	language := fs.String("lang", "", "Language of the labels: "+strings.Join(lang.Names(), " or ")+
+		" (default: from LC_ALL, LC_MESSAGES or LANG); what a trace recorded is shown as recorded.")
+	err := fs.Parse(args)
+	l := lang.FromEnv(os.Getenv)
+	if err == nil && *language != "" {
+		l, err = lang.Parse(*language)
+	}
+	return l, err
 }
