@@ -61,15 +61,7 @@ func TestServeTraceOfManyRequests(t *testing.T) {
 	}
 	checkComplete(t, kittest.ReadFile(t, path), trace.EndSignal)
 
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	tr, err := view.Read(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := readView(t, path)
 	requests, grouped := 0, 0
 	for _, s := range tr.Spans {
 		if s.Kind() == trace.KindRequest {
