@@ -42,21 +42,25 @@ func SetupSignalHandler(ctx context.Context, c chan os.Signal) (stopCh <-chan st
 		case <-ctx.Done():
 		}
 		trace.Close(ctx, stop)
+		awaitSecondSignal(ctx, c)
+	})
+	return stop
+}
 
-		// A second signal already on c wins over ctx: upstream's goroutine,
-		// which has no ctx, would take it.
+// awaitSecondSignal waits for a second signal on c, and exits on it, until
+// ctx is done. A signal already on c wins over ctx: upstream's goroutine,
+// which has no ctx, would take it.
+func awaitSecondSignal(ctx context.Context, c chan os.Signal) {
+	select {
+	case sig := <-c:
+		secondSignal(ctx, sig)
+	default:
 		select {
 		case sig := <-c:
 			secondSignal(ctx, sig)
-		default:
-			select {
-			case sig := <-c:
-				secondSignal(ctx, sig)
-			case <-ctx.Done():
-			}
+		case <-ctx.Done():
 		}
-	})
-	return stop
+	}
 }
 
 // secondSignal exits the process with code 1, as upstream's handler does

@@ -53,17 +53,7 @@ func SetupSignalContext(ctx context.Context, c chan os.Signal) context.Context {
 		case <-ctx.Done():
 		}
 		trace.Close(ctx, stop) // cancel()
-
-		select {
-		case sig := <-c:
-			secondSignal(ctx, sig)
-		default:
-			select {
-			case sig := <-c:
-				secondSignal(ctx, sig)
-			case <-ctx.Done():
-			}
-		}
+		awaitSecondSignal(ctx, c)
 	})
 	return contextForChannel(ctx, stop)
 }
