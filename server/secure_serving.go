@@ -56,7 +56,9 @@ func (s *SecureServingInfo) Serve(ctx context.Context, handler http.Handler, shu
 // returns two channels its goroutines close: stoppedCh once Shutdown has
 // returned (upstream's serverShutdownCh; a Shutdown that times out logs
 // "Failed to shutdown server: <error>" first), and listenerStoppedCh once
-// Serve has returned and "Stopped listening on <addr>" is logged.
+// Serve has returned and "Stopped listening on <addr>" is logged. Its
+// serving goroutine is v1.9's (RunServerV19 in serve_v19.go) with that
+// close added: a twin, so that each era's code reads as its tag has it.
 func runServerModern(ctx context.Context, server *http.Server, ln net.Listener, shutDownTimeout time.Duration, stopCh <-chan struct{}) (_, _ <-chan struct{}, err error) {
 	ctx, end := trace.Step(ctx, upstreamRunServerModern)
 	defer end(&err)
