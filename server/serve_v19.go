@@ -35,9 +35,9 @@ var upstreamRunServerV19 = trace.UpstreamFile{
 // the requests in flight are answered; it is v1.9's Run, not RunServer,
 // that waits for them (run_v19.go). RunServerV19 fails only when ln is
 // nil. ln must be a TCP listener, as upstream's type assertion requires.
-// Its serving goroutine is the same as modern's (runServerModern in
-// secure_serving.go), because upstream's did not change: the two are kept
-// as twins so that each era's code reads as its tag has it.
+// Its serving goroutine is modern's (runServerModern in secure_serving.go)
+// but for the close of listenerStoppedCh, as upstream's are: the two are
+// kept as twins so that each era's code reads as its tag has it.
 func RunServerV19(ctx context.Context, server *http.Server, ln net.Listener, shutDownTimeout time.Duration, stopCh <-chan struct{}) (err error) {
 	ctx, end := trace.Step(ctx, upstreamRunServerV19)
 	defer end(&err)
