@@ -183,7 +183,7 @@ var zh = map[string]string{
 	"skipped: that port is turned off":                                                          "跳过：这个端口已关闭",
 	"as Ctrl-C would: the signal handler closes stopCh and the cascade begins":                  "就像按下 Ctrl-C：信号处理器关闭 stopCh，级联关闭开始",
 	"tour done: sending SIGINT":                                                                 "导览结束：发送 SIGINT",
-	"tour: the server did not become healthy in %s; stopping it":                                "导览：服务器在 %s 内没有变健康；停止它",
+	"tour: the server did not become healthy in %s; stopping it":                                "导览：服务器在 %s 内没有通过健康检查；停止它",
 	"the aggregator, first in the chain, serves its own group":                                  "链上的第一个服务器 aggregator 处理自己的 API 组",
 	"no aggregator: nothing serves apiregistration.k8s.io, so the end of the chain answers 404": "没有 aggregator：没有服务器处理 apiregistration.k8s.io，由链的末端返回 404",
 	"delegated twice: aggregator → kube-apiserver → apiextensions-apiserver":                    "委托了两次：aggregator → kube-apiserver → apiextensions-apiserver",
