@@ -49,10 +49,12 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context), opts ...
 		}()
 		return done
 	}
-	// One allocation holds what the goroutine needs: a go statement on
-	// a closure would allocate each captured variable on its own, and a
-	// request's WithTimeout goroutine is started through here.
-	g := &goroutine{ctx: ctx, name: name, fn: fn, scope: s, done: done, span: noSpan}
+	// One allocation holds what the goroutine needs, its registry entry
+	// and its context included: a go statement on a closure would
+	// allocate each captured variable on its own, and a request's
+	// WithTimeout goroutine is started through here.
+	g := &goroutine{ctx: ctx, fn: fn, scope: s, done: done, span: noSpan}
+	g.info = goroutineInfo{name: name, startedBy: s.step}
 	for _, opt := range opts {
 		opt(&g.opts)
 	}
@@ -60,7 +62,8 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context), opts ...
 	if g.opts.neverStopped == "" {
 		g.opts.neverStopped = k.reg.neverStopped(s.goroutine)
 	}
-	g.seq = k.reg.goroutineStarted(name, s.step, g.opts.neverStopped, g.opts.stop)
+	g.info.neverStopped, g.info.stop = g.opts.neverStopped, g.opts.stop
+	g.seq = k.reg.goroutineStarted(&g.info)
 	k.mu.Unlock()
 	go k.run(g)
 	return done
@@ -70,46 +73,73 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context), opts ...
 // does nothing. It is made once, not per goroutine.
 var noSpan oteltrace.Span = noop.Span{}
 
-// run is the body of a goroutine of [Go].
+// run is the body of a goroutine of [Go]. When the kit neither traces nor
+// logs, it only puts the goroutine's scope in fn's context: a request's
+// goroutine (WithTimeout's) then pays for no span, logger or context
+// lookup it would not use. The span and the logger are made in functions
+// of their own, which keeps run's stack frame small: fn starts on it, and
+// a new goroutine's stack is small too.
 func (k *Kit) run(g *goroutine) {
-	ctx, s := g.ctx, g.scope
+	ctx := g.ctx
 	if k.Tracing() {
-		if s.unrecorded {
-			g.start = time.Now() // for the span of a panic
-			k.book.goroutine()
-		} else {
-			ctx, g.span = g.startSpan(k)
-		}
+		ctx = k.startRecording(ctx, g)
 	}
+	s := g.scope
 	s.goroutine = g.seq
-	ctx = withScope(ctx, s)
-	if logs(ctx, zerolog.NoLevel) { // the logger writes lines at all
-		l := zerolog.Ctx(ctx).With().Str(LogGoroutine, g.name).Logger()
-		ctx = k.echoTo(l, g.span).WithContext(ctx)
+	g.sctx = scopeCtx{ctx, s}
+	ctx = &g.sctx
+	if k.logging {
+		ctx = k.goroutineLogger(ctx, g)
 	}
 	defer k.goroutineEnded(ctx, g, g.done)
-	k.narrate(ctx, msgGoroutineStarted, func(*zerolog.Event) {})
+	k.narrate(ctx, msgGoroutineStarted, noFields)
 	g.fn(ctx)
 }
+
+// startRecording starts g's span, or, for a goroutine of a request
+// without a span, counts it and notes when it started (for the span of a
+// panic). It returns the context fn's span lives in.
+func (k *Kit) startRecording(ctx context.Context, g *goroutine) context.Context {
+	if g.scope.unrecorded {
+		g.start = time.Now()
+		k.book.goroutine()
+		return ctx
+	}
+	ctx, g.span = g.startSpan(k)
+	return ctx
+}
+
+// goroutineLogger returns ctx with a logger whose lines carry the field
+// goroutine=name and, when g has a span, are recorded on it too.
+func (k *Kit) goroutineLogger(ctx context.Context, g *goroutine) context.Context {
+	if !logs(ctx, zerolog.NoLevel) { // the logger writes lines at all
+		return ctx
+	}
+	l := zerolog.Ctx(ctx).With().Str(LogGoroutine, g.info.name).Logger()
+	return k.echoTo(l, g.span).WithContext(ctx)
+}
+
+func noFields(*zerolog.Event) {}
 
 // goroutine is one goroutine of [Go].
 type goroutine struct {
 	ctx   context.Context // Go's ctx: the span's parent
-	name  string
 	fn    func(context.Context)
 	scope scope // of Go's caller
 	done  chan struct{}
 	seq   int
 	opts  goOptions
 	span  oteltrace.Span
-	start time.Time // when it started, if it has no span yet
+	start time.Time     // when it started, if it has no span yet
+	info  goroutineInfo // the registry's entry, while it runs
+	sctx  scopeCtx      // fn's context: its scope names this goroutine
 }
 
 // startSpan starts the goroutine's span, at g.start when that is set.
 func (g *goroutine) startSpan(k *Kit) (context.Context, oteltrace.Span) {
 	attrs := []attribute.KeyValue{
 		attribute.String(KindKey, KindGoroutine),
-		attribute.String(GoroutineNameKey, g.name),
+		attribute.String(GoroutineNameKey, g.info.name),
 		attribute.Int(GoroutineIDKey, g.seq)}
 	if g.opts.neverStopped != "" {
 		attrs = append(attrs, attribute.String(NeverStoppedKey, g.opts.neverStopped))
@@ -118,7 +148,7 @@ func (g *goroutine) startSpan(k *Kit) (context.Context, oteltrace.Span) {
 	if !g.start.IsZero() {
 		opts = append(opts, oteltrace.WithTimestamp(g.start))
 	}
-	return k.tracer.Start(g.ctx, g.name, opts...)
+	return k.tracer.Start(g.ctx, g.info.name, opts...)
 }
 
 // A GoOption says more about a goroutine [Go] starts.
@@ -142,38 +172,50 @@ func NeverStopped(why string, stop func()) GoOption {
 // goroutineEnded runs deferred at the end of a kit goroutine, normally or
 // while it panics. It closes done only when the goroutine did not panic.
 func (k *Kit) goroutineEnded(ctx context.Context, g *goroutine, done chan<- struct{}) {
-	r := recover()
-	span, seq := g.span, g.seq
-	if r == nil {
-		k.narrate(ctx, msgGoroutineEnded, func(*zerolog.Event) {})
-	} else {
-		if !g.start.IsZero() { // a goroutine of a request without a span: the panic gets one
-			_, span = g.startSpan(k)
-		}
-		msg := fmt.Sprint(r)
-		k.addEvent(span, "exception",
-			semconv.ExceptionType(fmt.Sprintf("%T", r)),
-			semconv.ExceptionMessage(msg),
-			semconv.ExceptionStacktrace(string(debug.Stack())))
-		span.SetStatus(codes.Error, msg)
+	if r := recover(); r != nil {
+		k.goroutinePanicked(ctx, g, r)
 	}
-	var mirrors *Upstream
+	k.narrate(ctx, msgGoroutineEnded, noFields)
+	mirrors := k.forget(g.span, g.seq)
+	close(done)
+	if mirrors != nil && k.pause != nil {
+		k.pause(*mirrors, true)
+	}
+}
+
+// goroutinePanicked records the panic r of g on its span (made now if the
+// goroutine had none: a request's without a span), ends the span, writes
+// the trace, and panics again with r: the process crashes, as it would
+// without the kit.
+func (k *Kit) goroutinePanicked(ctx context.Context, g *goroutine, r any) {
+	span := g.span
+	if !g.start.IsZero() {
+		_, span = g.startSpan(k)
+	}
+	msg := fmt.Sprint(r)
+	k.addEvent(span, "exception",
+		semconv.ExceptionType(fmt.Sprintf("%T", r)),
+		semconv.ExceptionMessage(msg),
+		semconv.ExceptionStacktrace(string(debug.Stack())))
+	span.SetStatus(codes.Error, msg)
+	k.forget(span, g.seq)
+	l := zerolog.Ctx(ctx).Output(k.out)
+	l.Error().Str("panic", msg).
+		Msg(k.lang.Say("goroutine panicked: trace written, the process crashes next"))
+	_ = k.Shutdown(context.Background(), EndPanic)
+	panic(r)
+}
+
+// forget ends the span of the goroutine seq and removes the goroutine from
+// the registry, in order with the summary (see [Kit.endSpan]). It returns
+// the upstream function the goroutine mirrors, if any.
+func (k *Kit) forget(span oteltrace.Span, seq int) (mirrors *Upstream) {
 	k.endSpan(span, func() {
 		k.mu.Lock()
 		mirrors = k.reg.goroutineEnded(seq)
 		k.mu.Unlock()
 	})
-	if r != nil {
-		l := zerolog.Ctx(ctx).Output(k.out)
-		l.Error().Str("panic", fmt.Sprint(r)).
-			Msg(k.lang.Say("goroutine panicked: trace written, the process crashes next"))
-		_ = k.Shutdown(context.Background(), EndPanic)
-		panic(r)
-	}
-	close(done)
-	if mirrors != nil && k.pause != nil {
-		k.pause(*mirrors, true)
-	}
+	return mirrors
 }
 
 // Mirroring says that the goroutine in ctx, started with [Go], runs the

@@ -94,6 +94,7 @@ type Kit struct {
 	book     requestBook              // which requests get a span; the others' counts
 	file     *os.File                 // the trace file, if Setup opened one
 	logger   zerolog.Logger
+	logging  bool      // logger writes at some level: else no context holds a logger that does
 	out      io.Writer // where logger writes; span echoes wrap it
 	pause    func(up Upstream, ended bool)
 	lang     lang.Lang

@@ -51,6 +51,7 @@ func (k *Kit) setupLog(cfg Config) error {
 			e.Str(zerolog.TimestampFieldName, time.Now().Format(time.RFC3339Nano))
 		}))
 	}
+	k.logging = cfg.LogLevel != zerolog.Disabled
 	return nil
 }
 
@@ -136,10 +137,14 @@ func logAttrs(fields map[string]any) []attribute.KeyValue {
 // channel closing, …) to the console, with the fields of the step or
 // goroutine it happened in, but not onto the span: the span already has the
 // event under its own name.
+// Without a log it costs a field test: goroutines of requests call it.
 func (k *Kit) narrate(ctx context.Context, msg string, fields func(*zerolog.Event)) {
-	if !logs(ctx, zerolog.InfoLevel) {
-		return // before Output, which copies the logger
+	if k.logging && logs(ctx, zerolog.InfoLevel) { // before Output, which copies the logger
+		k.narrateLine(ctx, msg, fields)
 	}
+}
+
+func (k *Kit) narrateLine(ctx context.Context, msg string, fields func(*zerolog.Event)) {
 	l := zerolog.Ctx(ctx).Output(k.out)
 	if e := l.Info(); e != nil {
 		fields(e)

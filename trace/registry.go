@@ -178,11 +178,11 @@ func (r *registry) next() int {
 	return r.seq
 }
 
-func (r *registry) goroutineStarted(name, startedBy, neverStopped string, stop func()) int {
+func (r *registry) goroutineStarted(g *goroutineInfo) int {
 	seq := r.next()
-	r.live[seq] = &goroutineInfo{name: name, startedBy: startedBy, neverStopped: neverStopped, stop: stop}
+	r.live[seq] = g
 	r.stats.GoroutinesStarted++
-	if neverStopped == "" {
+	if g.neverStopped == "" {
 		r.waitFor()
 	}
 	return seq
