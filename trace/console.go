@@ -336,7 +336,9 @@ func value(v any) string {
 // step started until the log goes on with another line. A run that stops
 // before anything happened, such as one with a bad flag or --help, then
 // writes only its own message; every other run writes the same lines, in
-// the same order.
+// the same order. Only the held lines are written under its lock: the
+// console decodes each line before taking its own, so goroutines that log
+// at once decode their lines at once too.
 type holdSteps struct {
 	out io.Writer
 
@@ -347,17 +349,28 @@ type holdSteps struct {
 var stepStarted = []byte(`"` + zerolog.MessageFieldName + `":"` + msgStepStarted + `"`)
 
 func (w *holdSteps) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	if bytes.Contains(p, stepStarted) {
+		w.mu.Lock()
 		w.held = append(w.held, bytes.Clone(p)) // zerolog reuses p
+		w.mu.Unlock()
 		return len(p), nil
 	}
+	if err := w.flush(); err != nil {
+		return 0, err
+	}
+	return w.out.Write(p)
+}
+
+// flush writes the held lines. A line written after a step's line was
+// held waits here until that line is written, so it never comes first.
+func (w *holdSteps) flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	for _, h := range w.held {
 		if _, err := w.out.Write(h); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	w.held = w.held[:0]
-	return w.out.Write(p)
+	return nil
 }
