@@ -215,18 +215,25 @@ func TestWatchesOutliveStopCh(t *testing.T) {
 		t.Fatalf("%d watch goroutines after stopCh and the listeners closed; want all %d still open", got, n)
 	}
 
+	// Only the watches' goroutines are left, so the kit is idle once they
+	// have ended. Waiting for that, rather than polling Stats, keeps the
+	// test off the kit's lock, which every ending watch takes: a poll
+	// every millisecond that lists 1000 goroutines under it slowed the
+	// endings it measured.
 	start := time.Now()
 	hangUp()
 	wait, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for openWatches(r.kit) > 0 && wait.Err() == nil {
-		time.Sleep(time.Millisecond)
-	}
+	err := r.kit.Wait(wait)
 	took := time.Since(start)
 	wg.Wait()
 	t.Logf("%d watches ended %v after their clients hung up", n, took)
+	if err != nil {
+		t.Fatalf("%d watch goroutines left 5s after the clients hung up; want 0; still open: %v",
+			openWatches(r.kit), r.kit.Stats().Open)
+	}
 	if got := openWatches(r.kit); got != 0 {
-		t.Fatalf("%d watch goroutines left 5s after the clients hung up; want 0", got)
+		t.Fatalf("%d watch goroutines left after the kit went idle; want 0", got)
 	}
 }
 
