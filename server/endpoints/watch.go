@@ -22,12 +22,13 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 )
 
-// The ways a watch ends, as the handler logs them ("reason").
-const (
-	endClientGone = "client gone: the request's context is done (the client hung up, or its connection was cut)"
-	endTimeout    = "timeout: the watch's time is up"
-	endResultDone = "result channel closed: the storage ended the watch (after an ERROR event, such as 410 Gone)"
-	endShutdown   = "server shutting down: NotAcceptingNewRequest (modern, with --shutdown-watch-termination-grace-period)"
+// The ways a watch ends, as the handler logs them ("reason"), in the
+// learner's language: traceview diff shows what comes before the colon.
+var (
+	endClientGone = lang.N("client gone: the request's context is done (the client hung up, or its connection was cut)")
+	endTimeout    = lang.N("timeout: the watch's time is up")
+	endResultDone = lang.N("result channel closed: the storage ended the watch (after an ERROR event, such as 410 Gone)")
+	endShutdown   = lang.N("server shutting down: NotAcceptingNewRequest (modern, with --shutdown-watch-termination-grace-period)")
 )
 
 // watchResource serves a watch, after upstream's ListResource with
@@ -138,7 +139,7 @@ func (s *requestScope) serveWatch(w http.ResponseWriter, r *http.Request, watche
 				return
 			}
 			if err := encodeEvent(e, embeddedEncoder, buf, event); err != nil {
-				logWatchEnd(ctx, r, "client gone: "+err.Error())
+				logWatchEnd(ctx, r, lang.Sayf(ctx, "client gone: %v", err))
 				return
 			}
 			if len(ch) == 0 {
@@ -192,7 +193,7 @@ func stopAndDrain(watcher watch.Interface) {
 }
 
 func logWatchEnd(ctx context.Context, r *http.Request, reason string) {
-	trace.Log(ctx).Info().Str("reason", reason).Str("path", r.URL.Path).Msg(lang.Say(ctx, "watch ended"))
+	trace.Log(ctx).Info().Str("reason", lang.Say(ctx, reason)).Str("path", r.URL.Path).Msg(lang.Say(ctx, "watch ended"))
 }
 
 // streamSerializers offers only the media types a watch can be streamed

@@ -230,6 +230,16 @@ var zh = map[string]string{
 	"BuildStorageFactory says where each resource is stored (etcd, or memory) and how: its key prefix and its encoding.":             "BuildStorageFactory 决定每个资源存在哪里（etcd 或内存）以及怎么存：它的键前缀和编码。",
 	"NewCacherFromConfig puts a watch cache in front of a resource's storage and starts its reflector, which v1.7 never stops.":      "NewCacherFromConfig 在一个资源的存储前面放一个 watch 缓存，并启动它的 reflector，v1.7 从不停止它。",
 	"watchChan ended": "watchChan 结束",
+	"client gone: the request's context is done (the client hung up, or its connection was cut)": "客户端已离开：请求的 context 已结束（客户端挂断了，或者连接被切断了）",
+	"client gone: %v":                 "客户端已离开：%v",
+	"timeout: the watch's time is up": "超时：watch 的时间到了",
+	"result channel closed: the storage ended the watch (after an ERROR event, such as 410 Gone)":           "结果 channel 已关闭：存储结束了这个 watch（在一个 ERROR 事件之后，比如 410 Gone）",
+	"server shutting down: NotAcceptingNewRequest (modern, with --shutdown-watch-termination-grace-period)": "服务器正在关闭：NotAcceptingNewRequest（modern，设置了 --shutdown-watch-termination-grace-period 时）",
+	"stopped: its server called Stop":                          "已停止：它的服务器调用了 Stop",
+	"stopped: Stop was called, or the watch's context is done": "已停止：Stop 被调用了，或者 watch 的 context 已结束",
+	"stopped":                     "已停止",
+	"ERROR event sent: %v":        "已发送 ERROR 事件：%v",
+	"etcd's watch channel closed": "etcd 的 watch channel 已关闭",
 
 	// trace/view: traceview's text
 	"trace: %s, spans %d, steps %d, goroutines %d": "trace：%s，span %d 个，步骤 %d 个，goroutine %d 个",

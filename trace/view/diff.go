@@ -291,7 +291,9 @@ func requestOutcome(s *Span, l lang.Lang) (text string, cut bool) {
 		for _, e := range p.Events {
 			reason, ok := e.Attrs["reason"]
 			if ok && e.Attrs["path"] == s.Attrs["url.path"] && !e.Time.Before(s.Start) && !e.Time.After(s.End) {
-				reason, _, _ = strings.Cut(reason, ":")
+				if i := strings.IndexAny(reason, ":："); i >= 0 { // a Chinese run's reason has a full-width colon
+					reason = reason[:i]
+				}
 				text += l.Sayf(" (watch: %s)", reason)
 			}
 		}

@@ -3,6 +3,9 @@ package view
 import (
 	"reflect"
 	"testing"
+	"time"
+
+	"github.com/kubewalk/kubewalk/trace/lang"
 )
 
 func TestAlignPairsTheLongestCommonOrder(t *testing.T) {
@@ -24,6 +27,33 @@ func TestAlignPairsTheLongestCommonOrder(t *testing.T) {
 		got := align(len(tt.a), len(tt.b), func(i, j int) bool { return tt.a[i] == tt.b[j] })
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("align(%q, %q) = %v; want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+// TestRequestOutcomeShowsAWatchsReasonUpToItsColon checks the tag of a
+// watch's reason that a shutdown row shows, from an English run's reason
+// and from a Chinese run's, which has a full-width colon.
+func TestRequestOutcomeShowsAWatchsReasonUpToItsColon(t *testing.T) {
+	zh, err := lang.Parse("zh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Unix(100, 0)
+	for _, tt := range []struct {
+		l      lang.Lang
+		reason string
+		want   string
+	}{
+		{lang.English, "client gone: the request's context is done", "GET /api/v1/namespaces → 200 (watch: client gone)"},
+		{zh, "客户端已离开：请求的 context 已结束", "GET /api/v1/namespaces → 200（watch：客户端已离开）"},
+	} {
+		serve := &Span{Name: "RunServer: serve", Events: []Event{{Name: "log", Time: start.Add(time.Second),
+			Attrs: map[string]string{"reason": tt.reason, "path": "/api/v1/namespaces"}}}}
+		req := &Span{Name: "GET /api/v1/namespaces", Parent: serve, Start: start, End: start.Add(2 * time.Second),
+			Attrs: map[string]string{"http.response.status_code": "200", "url.path": "/api/v1/namespaces"}}
+		if got, cut := requestOutcome(req, tt.l); got != tt.want || cut {
+			t.Errorf("requestOutcome(%s) = %q, %v; want %q, false", tt.l, got, cut, tt.want)
 		}
 	}
 }

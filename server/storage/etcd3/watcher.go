@@ -94,7 +94,7 @@ func (wc *watchChan) run(ctx context.Context) {
 	watchClosed := trace.Go(ctx, "watchChan.startWatching "+wc.key, wc.startWatching)
 	processed := trace.Go(ctx, "watchChan.processEvent "+wc.key, wc.processEvent)
 
-	why := "stopped: Stop was called, or the watch's context is done"
+	why := lang.N("stopped: Stop was called, or the watch's context is done")
 	// Plain selects: a watch is one of many, and the kit would keep a
 	// name for each of its channels for the life of the run.
 	select {
@@ -105,14 +105,14 @@ func (wc *watchChan) run(ctx context.Context) {
 		case err := <-wc.errChan:
 			why = wc.sendErrorEvent(err)
 		default:
-			why = "etcd's watch channel closed"
+			why = lang.N("etcd's watch channel closed")
 		}
 	case <-wc.ctx.Done():
 	}
 	wc.cancel() // ends the other two: both give up on ctx
 	<-processed
 	<-watchClosed
-	trace.Log(ctx).Debug().Str("reason", why).Msg(lang.Say(ctx, "watchChan ended"))
+	trace.Log(ctx).Debug().Str("reason", lang.Say(ctx, why)).Msg(lang.Say(ctx, "watchChan ended"))
 	trace.Close(ctx, wc.resultChan)
 }
 
@@ -120,13 +120,13 @@ func (wc *watchChan) run(ctx context.Context) {
 // own cancellation or the reader gave up, and says why the watch ended.
 func (wc *watchChan) sendErrorEvent(err error) string {
 	if errors.Is(err, context.Canceled) {
-		return "stopped"
+		return lang.N("stopped")
 	}
 	select {
 	case wc.resultChan <- parseError(err):
 	case <-wc.ctx.Done():
 	}
-	return "ERROR event sent: " + err.Error()
+	return lang.Sayf(wc.ctx, "ERROR event sent: %v", err)
 }
 
 // sync reads the current objects and hands them on as created, and

@@ -67,9 +67,9 @@ func (wc *watchChan) ResultChan() <-chan watch.Event { return wc.resultChan }
 // closes resultChan.
 func (wc *watchChan) run(ctx context.Context) {
 	trace.Make(ctx, wc.resultChan, "resultChan", "watchChan.run "+wc.key) // made by startWatch, for this goroutine
-	why := "stopped: its server called Stop"
+	why := lang.N("stopped: its server called Stop")
 	defer func() {
-		trace.Log(ctx).Info().Str("reason", why).Msg(lang.Say(ctx, "watchChan ended"))
+		trace.Log(ctx).Info().Str("reason", lang.Say(ctx, why)).Msg(lang.Say(ctx, "watchChan ended"))
 		trace.Close(ctx, wc.resultChan)
 	}()
 	b := wc.store.backend
@@ -90,7 +90,7 @@ func (wc *watchChan) run(ctx context.Context) {
 		}
 		events, next, ch, err := b.since(rev, wc.key, wc.recursive)
 		if err != nil {
-			why = "ERROR event sent: " + err.Error()
+			why = lang.Sayf(ctx, "ERROR event sent: %v", err)
 			wc.sendError(err)
 			return
 		}
