@@ -101,6 +101,22 @@ func Selected(ctx context.Context, ch any) {
 	s.kit.woken(ctx, s.goroutine, ch)
 }
 
+// Woke marks the calling goroutine as no longer waiting, first thing in
+// the case of a select [Select] recorded that received from a channel the
+// trace does not know, such as a timer's: nothing of the story happened,
+// so nothing is recorded.
+func Woke(ctx context.Context) {
+	s := scopeOf(ctx)
+	if s.kit == nil {
+		return
+	}
+	s.kit.mu.Lock()
+	defer s.kit.mu.Unlock()
+	if g := s.kit.reg.live[s.goroutine]; g != nil {
+		g.waitingOn = ""
+	}
+}
+
 // chanKey identifies a channel whatever its direction type: the address
 // of the channel itself, the same in a chan T and in the <-chan T and
 // chan<- T made from it.

@@ -3,6 +3,7 @@ package trace
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -21,7 +22,9 @@ var propagator = propagation.TraceContext{}
 // records requests as a client span (walkthrough.kind request, span kind
 // client) named like the server's, a child of the span in the request's
 // context: the goroutine or step that sent it. The span ends when the
-// response's headers have arrived. It records the method, the URL and the
+// response's headers have arrived. Client spans share the kit's bound on
+// request spans (Config.MaxRequestSpans) with the servers' request spans:
+// past it, a request is counted instead. It records the method, the URL and the
 // status, never a header: the wrappers client-go puts around it add
 // the credentials. The span goes to the
 // server in a traceparent header, and the server's request span (see
@@ -65,8 +68,18 @@ type tracingRoundTripper struct{ rt http.RoundTripper }
 
 func (t tracingRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	k := scopeOf(req.Context()).kit
-	if k == nil || !k.requests {
+	if k == nil || !k.Tracing() {
 		return t.rt.RoundTrip(req)
+	}
+	if !k.requests || !k.book.record() { // as a server's request past the limit: counted, no span
+		start := time.Now()
+		resp, err := t.rt.RoundTrip(req)
+		status := 0
+		if err == nil {
+			status = resp.StatusCode
+		}
+		k.book.count(req.Method, req.URL.Path, status, time.Since(start))
+		return resp, err
 	}
 	ctx, span := k.tracer.Start(req.Context(), req.Method+" "+req.URL.Path,
 		oteltrace.WithSpanKind(oteltrace.SpanKindClient),
@@ -74,7 +87,8 @@ func (t tracingRoundTripper) RoundTrip(req *http.Request) (*http.Response, error
 			attribute.String(KindKey, KindRequest),
 			semconv.HTTPRequestMethodKey.String(req.Method),
 			semconv.URLFull(req.URL.String())))
-	defer k.endSpan(span, nil)
+	k.sending(span)
+	defer k.sent(span)
 	req = req.Clone(ctx) // a RoundTripper must not change the request it was given
 	propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
 	resp, err := t.rt.RoundTrip(req)
@@ -88,6 +102,22 @@ func (t tracingRoundTripper) RoundTrip(req *http.Request) (*http.Response, error
 		span.SetStatus(codes.Error, http.StatusText(resp.StatusCode))
 	}
 	return resp, nil
+}
+
+// sending keeps the span of a request being sent, for Shutdown to end
+// should the process end before its answer; sent ends it.
+func (k *Kit) sending(span oteltrace.Span) {
+	k.mu.Lock()
+	k.reg.inFlight[span] = struct{}{}
+	k.mu.Unlock()
+}
+
+func (k *Kit) sent(span oteltrace.Span) {
+	k.endSpan(span, func() {
+		k.mu.Lock()
+		delete(k.reg.inFlight, span)
+		k.mu.Unlock()
+	})
 }
 
 // WrappedRoundTripper returns the round tripper it wraps, as client-go's

@@ -62,9 +62,15 @@ func Go(ctx context.Context, name string, fn func(ctx context.Context), opts ...
 	if g.opts.neverStopped == "" {
 		g.opts.neverStopped = k.reg.neverStopped(s.goroutine)
 	}
-	g.info.neverStopped, g.info.stop = g.opts.neverStopped, g.opts.stop
+	g.info.neverStopped, g.info.stop, g.info.request = g.opts.neverStopped, g.opts.stop, s.request
 	g.seq = k.reg.goroutineStarted(&g.info)
 	k.mu.Unlock()
+	if g.opts.neverStopped != "" && k.Tracing() && !s.unrecorded {
+		// Its span starts here, not in the goroutine, so that Shutdown
+		// finds it to end however late the goroutine is scheduled.
+		g.spanCtx, g.span = g.startSpan(k)
+		k.keepSpan(g.seq, g.span)
+	}
 	go k.run(g)
 	return done
 }
@@ -96,16 +102,21 @@ func (k *Kit) run(g *goroutine) {
 	g.fn(ctx)
 }
 
-// startRecording starts g's span, or, for a goroutine of a request
-// without a span, counts it and notes when it started (for the span of a
-// panic). It returns the context fn's span lives in.
+// startRecording starts g's span (unless Go did) and keeps it for
+// Shutdown, or, for a goroutine of a request without a span, counts it
+// and notes when it started (for the span of a panic). It returns the
+// context fn's span lives in.
 func (k *Kit) startRecording(ctx context.Context, g *goroutine) context.Context {
 	if g.scope.unrecorded {
 		g.start = time.Now()
 		k.book.goroutine()
 		return ctx
 	}
+	if g.spanCtx != nil { // a never-stopped goroutine's, started by Go
+		return g.spanCtx
+	}
 	ctx, g.span = g.startSpan(k)
+	k.keepSpan(g.seq, g.span)
 	return ctx
 }
 
@@ -123,16 +134,17 @@ func noFields(*zerolog.Event) {}
 
 // goroutine is one goroutine of [Go].
 type goroutine struct {
-	ctx   context.Context // Go's ctx: the span's parent
-	fn    func(context.Context)
-	scope scope // of Go's caller
-	done  chan struct{}
-	seq   int
-	opts  goOptions
-	span  oteltrace.Span
-	start time.Time     // when it started, if it has no span yet
-	info  goroutineInfo // the registry's entry, while it runs
-	sctx  scopeCtx      // fn's context: its scope names this goroutine
+	ctx     context.Context // Go's ctx: the span's parent
+	fn      func(context.Context)
+	scope   scope // of Go's caller
+	done    chan struct{}
+	seq     int
+	opts    goOptions
+	span    oteltrace.Span
+	spanCtx context.Context // carries span, when Go started it (a never-stopped goroutine's)
+	start   time.Time       // when it started, if it has no span yet
+	info    goroutineInfo   // the registry's entry, while it runs
+	sctx    scopeCtx        // fn's context: its scope names this goroutine
 }
 
 // startSpan starts the goroutine's span, at g.start when that is set.
@@ -161,8 +173,10 @@ type goOptions struct {
 
 // NeverStopped says that upstream never stops the goroutine, and why (for
 // example "v1.7 never calls Runner.Stop; v1.9 does, from a pre-shutdown
-// hook"): [Kit.Wait] does not wait for it, [Kit.Stats] lists it as open
-// with why, and its span carries why as walkthrough.never_stopped. stop
+// hook"), in English, marked with lang.N where it is written, so that
+// [Kit.Stats] says it in the run's language: [Kit.Wait] does not wait for
+// it, [Kit.Stats] lists it as open with why, and its span carries why, in
+// English, as walkthrough.never_stopped. stop
 // is what would stop it, which upstream never calls; only tests call it,
 // through [Kit.StopNeverStopped], so that no goroutine outlives them.
 func NeverStopped(why string, stop func()) GoOption {

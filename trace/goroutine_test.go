@@ -121,3 +121,18 @@ func TestNeverStoppedGoroutines(t *testing.T) {
 		t.Errorf("span attribute %s = %q; want %q", trace.NeverStoppedKey, got, why)
 	}
 }
+
+func TestCountIsInStatsAndTheSummary(t *testing.T) {
+	ctx, rec := kittest.New(t)
+	trace.Count(ctx, "poststarthooks.started", 1)
+	trace.Count(ctx, "poststarthooks.started", 1)
+	if got := rec.Kit.Stats().Counts["poststarthooks.started"]; got != 2 {
+		t.Errorf("Stats().Counts = %v; want poststarthooks.started 2", rec.Kit.Stats().Counts)
+	}
+	if err := rec.Kit.Shutdown(context.Background(), trace.EndNormal); err != nil {
+		t.Fatal(err)
+	}
+	if got := kittest.Attr(rec.Span(t, trace.SummarySpanName), trace.CountKeyPrefix+"poststarthooks.started"); got != "2" {
+		t.Errorf("summary attribute = %q; want 2", got)
+	}
+}

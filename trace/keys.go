@@ -28,6 +28,7 @@ const (
 	GoroutineNameKey = "goroutine.name"
 	GoroutineIDKey   = "goroutine.seq"             // 1, 2, … in start order within one kit
 	NeverStoppedKey  = "walkthrough.never_stopped" // why upstream never stops it ([NeverStopped])
+	StillRunningKey  = "walkthrough.still_running" // true: the span was ended at Shutdown, the goroutine still running
 
 	// Channel events and their attributes.
 	EventChanMake  = "chan.make"
@@ -73,12 +74,14 @@ const (
 	ChansClosedKey       = "walkthrough.chans.closed"
 	ListenersOpenedKey   = "walkthrough.listeners.opened"
 	ListenersClosedKey   = "walkthrough.listeners.closed"
-	EventStillOpen       = "still.open" // one per goroutine, channel or listener left open
-	StillOpenKindKey     = "open.kind"  // goroutine, chan or listener
+	CountKeyPrefix       = "walkthrough.count." // then a counter's name ([Count])
+	EventStillOpen       = "still.open"         // one per goroutine, channel or listener left open
+	StillOpenKindKey     = "open.kind"          // goroutine, chan or listener
 	StillOpenNameKey     = "open.name"
 	StillOpenDetailKey   = "open.detail"
-	StillOpenSpanIDKey   = "open.span_id"       // on a step still running: its span, absent from the trace
+	StillOpenSpanIDKey   = "open.span_id"       // on a step still running: its span, absent from the trace; on a never-stopped goroutine: its span, ended at Shutdown
 	StillOpenNeverKey    = "open.never_stopped" // on what upstream never stops or closes: why
+	StillOpenOwnerKey    = "open.owner"         // on a channel: the goroutine or step that closes it
 
 	// Requests served without a span (Config.MaxRequestSpans): on the
 	// summary span, how many had one and how many did not, and an event

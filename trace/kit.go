@@ -107,7 +107,7 @@ type Kit struct {
 
 	// ending orders the end of spans against the summary: a span ends
 	// and the registry learns of it under the read lock, the summary is
-	// written under the write lock, and after it (summarized) nothing else
+	// written under the write lock, and after it (summarized) no span
 	// ends. So the file agrees with the summary even when other goroutines
 	// run on while a panic shuts the kit down: what the summary lists as
 	// running has no span, and nothing is written after it.
@@ -206,11 +206,12 @@ func (k *Kit) Logger() *zerolog.Logger { return &k.logger }
 // Tracing reports whether spans are recorded.
 func (k *Kit) Tracing() bool { return k.provider != nil }
 
-// Shutdown records how the run ended in a last span, walkthrough.summary,
-// with the counts of [Kit.Stats] and a still.open event for everything
-// that was announced and not ended; then it writes every span not written
-// yet and closes the trace file. Only the first call does anything; later
-// calls return its error.
+// Shutdown ends the spans of the goroutines that still run (marked
+// walkthrough.still_running), records how the run ended in a last span,
+// walkthrough.summary, with the counts of [Kit.Stats] and a still.open
+// event for everything that was announced and not ended; then it writes
+// every span not written yet and closes the trace file. Only the first
+// call does anything; later calls return its error.
 func (k *Kit) Shutdown(ctx context.Context, ending Ending) error {
 	k.shutdown.Do(func() {
 		defer k.ended.Store(true)
@@ -252,6 +253,8 @@ type scope struct {
 	// unrecorded is set while a request without a span is served: the
 	// goroutines started for it get no span either.
 	unrecorded bool
+	// request is set while a request is served (see [Request]).
+	request bool
 }
 
 type scopeKey struct{}
@@ -293,32 +296,35 @@ func Exit(ctx context.Context, code int, ending Ending) {
 }
 
 // Fatalf stands for upstream's glog.Fatalf: it logs the line at fatal
-// level, ends the span in ctx with the line as its error (the goroutine or
-// step that died), shuts down the kit in ctx with [EndFatal], so the
-// trace file is complete, and exits the process with status 255, as glog
-// does. Spans around the one in ctx are not written: they never end.
+// level, gives the span in ctx (the step or goroutine that died) the line
+// as its error, shuts down the kit in ctx with [EndFatal], so the trace
+// file is complete, and exits the process with status 255, as glog does.
+// A step in ctx ends there; a goroutine's span is ended by Shutdown, as
+// still running, with every other goroutine's. The steps around are not
+// written: they never end, and the summary lists them.
 func Fatalf(ctx context.Context, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	Log(ctx).WithLevel(zerolog.FatalLevel).Msg(msg)
 	if span := spanOf(ctx); span != nil {
 		span.SetStatus(codes.Error, msg)
 		if k := scopeOf(ctx).kit; k != nil {
-			k.endSpan(span, nil)
+			k.endStep(span)
 		}
 	}
 	Exit(ctx, 255, EndFatal)
 }
 
 // endSpan ends span and then runs book, the registry's record of the end
-// (nil: none), unless the summary has been written: then it does neither,
-// and the span stays out of the trace as the summary says. See Kit.ending.
+// (nil: none). Once the summary has been written it does not end span,
+// which stays out of the trace as the summary says (see Kit.ending); the
+// registry still learns of the end, so that [Kit.Wait] after Shutdown
+// (tests stopping what upstream never stops) does not wait for it.
 func (k *Kit) endSpan(span oteltrace.Span, book func()) {
 	k.ending.RLock()
 	defer k.ending.RUnlock()
-	if k.summarized {
-		return
+	if !k.summarized {
+		span.End()
 	}
-	span.End()
 	if book != nil {
 		book()
 	}

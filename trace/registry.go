@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubewalk/kubewalk/trace/lang"
 
+	"go.opentelemetry.io/otel/attribute"
 	oteltrace "go.opentelemetry.io/otel/trace"
 )
 
@@ -23,6 +24,14 @@ type Stats struct {
 	// Open lists what was announced and has not ended yet, goroutines
 	// first, each group in the order it was announced.
 	Open []Open
+	// Counts are the run's counters ([Count]), by name; nil when none.
+	Counts map[string]int
+	// RequestGoroutinesStarted and RequestGoroutinesEnded count those
+	// of the goroutines that were started while a request was served
+	// (those of the timeout filter, of watches): as many as there were
+	// requests, which vary from run to run.
+	RequestGoroutinesStarted int
+	RequestGoroutinesEnded   int
 }
 
 // Open is one goroutine, channel or listener that has not ended.
@@ -34,8 +43,14 @@ type Open struct {
 	// channel marked [NeverClosed], is why upstream never ends it; it is
 	// also said in Detail.
 	NeverStopped string
+	// SpanID, for a goroutine with a span, is that span: Shutdown ends it,
+	// marked walkthrough.still_running.
+	SpanID string
 	// Owner, for a channel, is the goroutine or step that closes it.
 	Owner string
+	// WaitingOn, for a goroutine, names the channels it waits on, as
+	// recorded by [Recv] or [Select]; "" while it runs.
+	WaitingOn string
 }
 
 func (o Open) String() string { return fmt.Sprintf("%s %s (%s)", o.Kind, o.Name, o.Detail) }
@@ -46,7 +61,9 @@ type registry struct {
 	stats     Stats
 	seq       int // last goroutine or channel sequence number handed out
 	live      map[int]*goroutineInfo
-	waited    int // live goroutines Wait waits for: all but the never-stopped
+	inFlight  map[oteltrace.Span]struct{} // the spans of requests being served or sent
+	waited    int                         // what Wait waits for: live goroutines but the never-stopped, and requests being served
+	counts    map[string]int              // Count's counters
 	chans     map[chanKey]*chanInfo
 	listeners map[net.Listener]listenerInfo
 	// steps are the step spans that have started and not ended, by span:
@@ -71,6 +88,10 @@ type goroutineInfo struct {
 	neverStopped               string    // why upstream never stops it, or ""
 	stop                       func()    // what would stop it (tests only)
 	mirrors                    *Upstream // what it runs, when Mirroring said so
+	request                    bool      // started while a request was served
+	// span is the goroutine's span, which Shutdown ends if the goroutine
+	// still runs, so that the trace has it; nil while it has none.
+	span oteltrace.Span
 }
 
 type chanInfo struct {
@@ -96,6 +117,7 @@ func newRegistry(l lang.Lang) registry {
 	return registry{
 		lang:      l,
 		live:      map[int]*goroutineInfo{},
+		inFlight:  map[oteltrace.Span]struct{}{},
 		chans:     map[chanKey]*chanInfo{},
 		listeners: map[net.Listener]listenerInfo{},
 		steps:     map[oteltrace.SpanID]openStep{},
@@ -107,13 +129,20 @@ func newRegistry(l lang.Lang) registry {
 func (k *Kit) Stats() Stats {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	return k.statsLocked()
+}
+
+// statsLocked is Stats for a caller that holds Kit.mu.
+func (k *Kit) statsLocked() Stats {
 	s := k.reg.stats
 	s.Open = k.reg.open()
+	s.Counts = k.reg.countsCopy()
 	return s
 }
 
 // Wait blocks until no goroutine started through [Go] with this kit is
-// running, or ctx is done; then it returns ctx's error. It does not wait
+// running and no request [Request] saw is being served, or ctx is done;
+// then it returns ctx's error. It does not wait
 // for goroutines upstream never stops ([NeverStopped]) until
 // [Kit.StopNeverStopped] has been called.
 func (k *Kit) Wait(ctx context.Context) error {
@@ -146,7 +175,11 @@ func (r *registry) open() []Open {
 		if g.neverStopped != "" {
 			d += r.lang.Sayf("; upstream never stops it: %s", r.lang.Say(g.neverStopped))
 		}
-		bySeq[seq] = Open{Kind: "goroutine", Name: g.name, Detail: d, NeverStopped: g.neverStopped}
+		o := Open{Kind: "goroutine", Name: g.name, Detail: d, NeverStopped: g.neverStopped, WaitingOn: g.waitingOn}
+		if g.span != nil {
+			o.SpanID = g.span.SpanContext().SpanID().String()
+		}
+		bySeq[seq] = o
 	}
 	for _, c := range r.chans {
 		if c.closed {
@@ -182,6 +215,9 @@ func (r *registry) goroutineStarted(g *goroutineInfo) int {
 	seq := r.next()
 	r.live[seq] = g
 	r.stats.GoroutinesStarted++
+	if g.request {
+		r.stats.RequestGoroutinesStarted++
+	}
 	if g.neverStopped == "" {
 		r.waitFor()
 	}
@@ -203,21 +239,67 @@ func (r *registry) goroutineEnded(seq int) *Upstream {
 	g := r.live[seq]
 	delete(r.live, seq)
 	r.stats.GoroutinesEnded++
+	if g.request {
+		r.stats.RequestGoroutinesEnded++
+	}
 	if g.neverStopped == "" {
-		r.waited--
-		if r.waited == 0 {
-			close(r.idle)
-		}
+		r.waitedEnded()
 	}
 	return g.mirrors
 }
 
-// waitFor counts one more goroutine that Wait waits for.
+// waitedEnded counts one less goroutine or request that Wait waits for.
+func (r *registry) waitedEnded() {
+	r.waited--
+	if r.waited == 0 {
+		close(r.idle)
+	}
+}
+
+// waitFor counts one more goroutine or request that Wait waits for.
 func (r *registry) waitFor() {
 	if r.waited == 0 {
 		r.idle = make(chan struct{})
 	}
 	r.waited++
+}
+
+// keepSpan keeps the span of the goroutine seq while it runs, for
+// endStillRunning.
+func (k *Kit) keepSpan(seq int, span oteltrace.Span) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if g := k.reg.live[seq]; g != nil {
+		g.span = span
+	}
+}
+
+// stillRunning returns the spans of the goroutines and requests still
+// running: the goroutines upstream never stops and their requests, and,
+// when the process dies from inside (a panic, a fatal line), every other.
+func (r *registry) stillRunning() []oteltrace.Span {
+	var spans []oteltrace.Span
+	for _, g := range r.live {
+		if g.span != nil {
+			spans = append(spans, g.span)
+		}
+	}
+	for span := range r.inFlight {
+		spans = append(spans, span)
+	}
+	return spans
+}
+
+// endStillRunning ends spans, those of goroutines and requests still
+// running, marked walkthrough.still_running, so that the trace has them
+// (and the spans of what they started have their parent). The summary
+// calls it, under Kit.ending, before it counts: when the goroutines or
+// requests end later, their spans are not ended again (see Kit.endSpan).
+func endStillRunning(spans []oteltrace.Span) {
+	for _, span := range spans {
+		span.SetAttributes(attribute.Bool(StillRunningKey, true))
+		span.End()
+	}
 }
 
 // StopNeverStopped is for tests only: it stops every goroutine started
@@ -250,7 +332,8 @@ func (k *Kit) StopNeverStopped() {
 }
 
 // NeverClosed marks ch, made with [Make], as a channel upstream never
-// closes, and says why: the summary lists it with why, apart from what is
+// closes, and says why (in English, marked with lang.N where it is
+// written, as for [NeverStopped]): the summary lists it with why, apart from what is
 // still open by mistake. A channel made by a goroutine upstream never
 // stops is marked so already, with that goroutine's why. Only
 // [Kit.StopNeverStopped] takes the mark away, for tests.

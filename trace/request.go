@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/rs/zerolog"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
@@ -25,6 +26,12 @@ import (
 // the goroutines started for it get none either, and end counts it (see
 // [Kit.Requests]). When nothing records, Request returns r unchanged and
 // allocates nothing, so it can sit on the request path of every server.
+//
+// The log lines of r's handlers are events on its span, when it has one.
+//
+// [Kit.Wait] waits for end, as for a goroutine: a request served on a
+// goroutine of net/http's, such as a watch its client hangs up on at
+// shutdown, ends before the summary counts it and its span is written.
 func Request(r *http.Request) (_ *http.Request, end func(status int)) {
 	s := scopeOf(r.Context())
 	k := s.kit
@@ -32,12 +39,15 @@ func Request(r *http.Request) (_ *http.Request, end func(status int)) {
 		return r, endNothing
 	}
 	if !k.requests || !k.book.record() {
+		k.requestStarted(nil)
 		return k.countOnly(r, s)
 	}
 	ctx := r.Context()
 	if r.Header.Get("traceparent") != "" {
 		ctx = propagator.Extract(ctx, propagation.HeaderCarrier(r.Header))
 	}
+	s.request = true
+	ctx = withScope(ctx, s)
 	ctx, span := k.tracer.Start(ctx, r.Method+" "+r.URL.Path,
 		oteltrace.WithSpanKind(oteltrace.SpanKindServer),
 		oteltrace.WithAttributes(
@@ -46,6 +56,13 @@ func Request(r *http.Request) (_ *http.Request, end func(status int)) {
 			semconv.URLPath(r.URL.Path),
 			semconv.URLScheme(scheme(r)),
 			semconv.ClientAddress(r.RemoteAddr)))
+	k.requestStarted(span)
+	if logs(ctx, zerolog.NoLevel) {
+		// What the handlers log goes on the request's span, which lasts
+		// as long as they run, not on the serving goroutine's, which may
+		// end first (a listener closes, its connections serve on).
+		ctx = k.echoTo(*zerolog.Ctx(ctx), span).WithContext(ctx)
+	}
 	return r.WithContext(ctx), func(status int) {
 		switch {
 		case status == 0:
@@ -57,8 +74,36 @@ func Request(r *http.Request) (_ *http.Request, end func(status int)) {
 		if status != 0 {
 			span.SetAttributes(semconv.HTTPResponseStatusCode(status))
 		}
-		k.endSpan(span, nil)
+		k.requestEnded(span)
 	}
+}
+
+// requestStarted counts a request Wait waits for, and keeps its span, if
+// it has one, for Shutdown to end should the process end first.
+func (k *Kit) requestStarted(span oteltrace.Span) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.reg.waitFor()
+	if span != nil {
+		k.reg.inFlight[span] = struct{}{}
+	}
+}
+
+// requestEnded ends span, if the request has one, and counts the end.
+func (k *Kit) requestEnded(span oteltrace.Span) {
+	book := func() {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		k.reg.waitedEnded()
+		if span != nil {
+			delete(k.reg.inFlight, span)
+		}
+	}
+	if span == nil {
+		book()
+		return
+	}
+	k.endSpan(span, book)
 }
 
 func endNothing(int) {}
@@ -67,10 +112,11 @@ func endNothing(int) {}
 // goroutines started for r get no span, and counts r when it ends.
 func (k *Kit) countOnly(r *http.Request, s scope) (*http.Request, func(status int)) {
 	start := time.Now()
-	s.unrecorded = true
+	s.unrecorded, s.request = true, true
 	method, path := r.Method, r.URL.Path
 	return r.WithContext(withScope(r.Context(), s)), func(status int) {
 		k.book.count(method, path, status, time.Since(start))
+		k.requestEnded(nil)
 	}
 }
 

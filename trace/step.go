@@ -105,6 +105,23 @@ func Step(ctx context.Context, up Upstream) (_ context.Context, end func(errp *e
 	})
 }
 
+// endStep ends span if it is a step's still open, as the step's end does
+// without an error; a goroutine's span it leaves alone.
+func (k *Kit) endStep(span oteltrace.Span) {
+	id := span.SpanContext().SpanID()
+	k.mu.Lock()
+	_, isStep := k.reg.steps[id]
+	k.mu.Unlock()
+	if !isStep {
+		return
+	}
+	k.endSpan(span, func() {
+		k.mu.Lock()
+		delete(k.reg.steps, id)
+		k.mu.Unlock()
+	})
+}
+
 // upstreamAttrs are the attributes that say which upstream function a
 // step or a goroutine mirrors.
 func upstreamAttrs(up Upstream) []attribute.KeyValue {

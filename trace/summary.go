@@ -13,16 +13,19 @@ import (
 // writeSummary records the run's last span: a root span named
 // walkthrough.summary with the counts and what was still open: the steps
 // still running (after a crash), then the goroutines, channels and
-// listeners of [Kit.Stats].
+// listeners of [Kit.Stats]. First it ends the spans of the goroutines and
+// requests still running, marked walkthrough.still_running, from the same
+// snapshot as the counts (see endStillRunning).
 func (k *Kit) writeSummary(ending Ending) {
 	k.ending.Lock()
 	defer k.ending.Unlock()
 	k.summarized = true
-	k.mu.Lock() // one snapshot: the counts and the steps still running agree
-	st := k.reg.stats
-	st.Open = k.reg.open()
+	k.mu.Lock() // one snapshot: the counts, the steps and the spans still running agree
+	st := k.statsLocked()
 	steps := k.openStepsLocked()
+	running := k.reg.stillRunning()
 	k.mu.Unlock()
+	endStillRunning(running)
 	_, span := k.tracer.Start(context.Background(), SummarySpanName, oteltrace.WithNewRoot())
 	if !span.IsRecording() {
 		span.End()
@@ -38,6 +41,9 @@ func (k *Kit) writeSummary(ending Ending) {
 		attribute.Int(ChansClosedKey, st.ChansClosed),
 		attribute.Int(ListenersOpenedKey, st.ListenersOpened),
 		attribute.Int(ListenersClosedKey, st.ListenersClosed))
+	for name, n := range st.Counts {
+		span.SetAttributes(attribute.Int(countKey(name), n))
+	}
 	for _, o := range steps {
 		k.addEvent(span, EventStillOpen,
 			attribute.String(StillOpenKindKey, "step"),
@@ -52,6 +58,12 @@ func (k *Kit) writeSummary(ending Ending) {
 			attribute.String(StillOpenDetailKey, o.Detail)}
 		if o.NeverStopped != "" {
 			attrs = append(attrs, attribute.String(StillOpenNeverKey, o.NeverStopped))
+		}
+		if o.SpanID != "" {
+			attrs = append(attrs, attribute.String(StillOpenSpanIDKey, o.SpanID))
+		}
+		if o.Owner != "" {
+			attrs = append(attrs, attribute.String(StillOpenOwnerKey, o.Owner))
 		}
 		k.addEvent(span, EventStillOpen, attrs...)
 	}

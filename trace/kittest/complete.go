@@ -18,12 +18,16 @@ import (
 //   - the goroutines, channels, listeners and steps balance: each one
 //     started has ended, or the summary lists it as still open, and each
 //     goroutine or step that ended has its span in the trace (but the
-//     request goroutines the summary counts as having none).
+//     request goroutines the summary counts as having none); a goroutine
+//     still running (one upstream never stops, or any when the process
+//     died from inside) has its span too, marked walkthrough.still_running.
 //
 // Only the endings that end the process from inside a goroutine — a
 // panic, a second signal, a fatal log line — may leave anything open;
 // after the others, nothing may be but what upstream never stops or
-// closes (trace.NeverStopped, trace.NeverClosed), which the summary says.
+// closes (trace.NeverStopped, trace.NeverClosed), and channels whose
+// closer never started (the done channels of post-start hooks, when the
+// run failed before it ran them).
 func (t *Trace) CheckComplete(ending trace.Ending) error {
 	var errs []error
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -41,34 +45,65 @@ func (t *Trace) CheckComplete(ending trace.Ending) error {
 		fail("ending %q; want %q", got, ending)
 	}
 
+	started := map[string]bool{} // the names of the goroutines that ran
+	for _, s := range t.Spans {
+		if s.Attr(trace.KindKey) == trace.KindGoroutine {
+			started[s.Name] = true
+		}
+	}
 	open := map[string]int{}
-	openByMistake := map[string]int{} // not what upstream never ends
 	openSteps := map[string]bool{}
+	runningSpans := 0           // goroutines still open that have a span
+	excused := map[string]int{} // open, rightly: upstream never ends them, or their closer never ran
 	for _, e := range sum.Events {
 		if e.Name != trace.EventStillOpen {
 			continue
 		}
-		open[e.Attrs[trace.StillOpenKindKey]]++
-		if e.Attrs[trace.StillOpenNeverKey] == "" {
-			openByMistake[e.Attrs[trace.StillOpenKindKey]]++
+		kind := e.Attrs[trace.StillOpenKindKey]
+		open[kind]++
+		if owner := e.Attrs[trace.StillOpenOwnerKey]; owner != "" && !started[owner] {
+			excused[kind]++
+			continue
 		}
-		if id := e.Attrs[trace.StillOpenSpanIDKey]; id != "" {
+		id := e.Attrs[trace.StillOpenSpanIDKey]
+		if kind == "goroutine" && id != "" {
+			runningSpans++
+		}
+		if e.Attrs[trace.StillOpenNeverKey] != "" {
+			excused[kind]++
+			continue
+		}
+		if kind == "step" && id != "" {
 			openSteps[id] = true
 		}
 	}
 	switch ending {
 	case trace.EndPanic, trace.EndSecondSignal, trace.EndFatal:
 	default:
-		if len(openByMistake) > 0 {
-			fail("still open after a %q ending: %v (besides what upstream never stops or closes); want nothing", ending, openByMistake)
+		for kind, n := range open {
+			if n > excused[kind] {
+				fail("still open after a %q ending: %v (of which upstream never ends, or nothing could close, %v); want nothing else",
+					ending, open, excused)
+				break
+			}
 		}
 	}
 
 	ids := map[string]bool{}
 	spans := map[string]int{}
+	stillRunning := 0
 	for _, s := range t.Spans {
 		ids[s.ID] = true
+		if s.Attr(trace.StillRunningKey) == "true" {
+			if s.Attr(trace.KindKey) == trace.KindGoroutine {
+				stillRunning++ // a goroutine's still running, ended by Shutdown
+			}
+			continue
+		}
 		spans[s.Attr(trace.KindKey)]++
+	}
+	if stillRunning != runningSpans {
+		fail("%d spans of goroutines still running; want one per goroutine still open with a span (%d)", stillRunning, runningSpans)
 	}
 	for _, s := range t.Spans {
 		if s.Parent != "" && !ids[s.Parent] && !openSteps[s.Parent] {

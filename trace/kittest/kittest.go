@@ -27,11 +27,13 @@ type keepingExporter struct{ *tracetest.InMemoryExporter }
 func (keepingExporter) Shutdown(context.Context) error { return nil }
 
 // New returns a context carrying a fresh kit that records spans in memory
-// and logs in the console format without colour or time. When the test
-// ends, the kit is shut down with [trace.EndNormal] unless the test did so.
-func New(tb testing.TB) (context.Context, *Recorder) {
+// and logs in the console format without colour or time; each configure
+// may change its config first (such as Requests, to record request
+// spans). When the test ends, the kit is shut down with [trace.EndNormal]
+// unless the test did so.
+func New(tb testing.TB, configure ...func(*trace.Config)) (context.Context, *Recorder) {
 	tb.Helper()
-	ctx, r, err := Start()
+	ctx, r, err := Start(configure...)
 	if err != nil {
 		tb.Fatalf("trace.Setup: %v", err)
 	}
@@ -45,9 +47,13 @@ func New(tb testing.TB) (context.Context, *Recorder) {
 
 // Start is New for code that has no testing.TB, such as examples: the
 // caller shuts r.Kit down when done.
-func Start() (context.Context, *Recorder, error) {
+func Start(configure ...func(*trace.Config)) (context.Context, *Recorder, error) {
 	r := &Recorder{exporter: keepingExporter{tracetest.NewInMemoryExporter()}}
-	k, err := trace.Setup(trace.Config{Exporter: r.exporter, Log: &r.logs, NoColor: true})
+	cfg := trace.Config{Exporter: r.exporter, Log: &r.logs, NoColor: true}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	k, err := trace.Setup(cfg)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -101,10 +101,13 @@ func (o Options) keeps(s *Span) bool {
 	return chapterOf(s) == o.Chapter
 }
 
-// chapterOf returns the chapter of s, or of its nearest step ancestor.
+// chapterOf returns the chapter of s, or of its nearest ancestor that
+// has one: a step, or a goroutine that runs an upstream function
+// (trace.Mirroring), such as a post-start hook's, which belongs to that
+// function's chapter rather than to the step that started it.
 func chapterOf(s *Span) string {
 	for ; s != nil; s = s.Parent {
-		if s.Kind() == trace.KindStep {
+		if s.Kind() == trace.KindStep || s.Kind() == trace.KindGoroutine && s.Attrs[trace.ChapterKey] != "" {
 			return s.Attrs[trace.ChapterKey]
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/kubewalk/kubewalk/trace"
@@ -14,26 +15,39 @@ import (
 // 8.13 renders): a participant per lane, a note per step and channel or
 // listener event, an arrow from a goroutine's starter to it, and an arrow
 // from each chan.close to every chan.recv it woke. Times and port numbers
-// are left out, so diagrams of two runs of the same code have the same
-// lines, though concurrent goroutines may order them differently.
+// are left out, and a goroutine's participant is numbered by its name's
+// rank among the diagram's goroutines, not by when it started (the
+// post-start hooks start in a map's order), so diagrams of two runs of
+// the same code have the same lines, though concurrent goroutines may
+// order them differently.
 func Mermaid(w io.Writer, t *Trace, o Options) error {
 	bw := bufio.NewWriter(w)
 	lanes := t.entries(o)
-	ids := map[*Lane]string{}
-	fmt.Fprintln(bw, "sequenceDiagram")
-	goroutines := 0
+	var shown []*Lane // in start order
 	for _, l := range t.Lanes {
-		if _, ok := lanes[l]; !ok {
-			continue
+		if _, ok := lanes[l]; ok {
+			shown = append(shown, l)
 		}
+	}
+	ids := map[*Lane]string{}
+	byName := slices.Clone(shown)
+	slices.SortStableFunc(byName, func(a, b *Lane) int { return strings.Compare(a.Name, b.Name) })
+	goroutines := 0
+	for _, l := range byName {
 		if l.Span == nil {
 			ids[l] = "main"
-			fmt.Fprintln(bw, "    participant main")
 			continue
 		}
 		goroutines++
 		ids[l] = fmt.Sprintf("g%d", goroutines)
-		fmt.Fprintf(bw, "    participant %s as %s\n", ids[l], clean(l.Name))
+	}
+	fmt.Fprintln(bw, "sequenceDiagram")
+	for _, l := range shown {
+		if l.Span == nil {
+			fmt.Fprintln(bw, "    participant main")
+		} else {
+			fmt.Fprintf(bw, "    participant %s as %s\n", ids[l], clean(l.Name))
+		}
 	}
 	closedIn := map[string]string{} // chan.seq → the lane that closed it
 	for _, e := range t.merged(lanes) {
