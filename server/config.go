@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -22,9 +23,11 @@ import (
 	"github.com/kubewalk/kubewalk/server/endpoints"
 	"github.com/kubewalk/kubewalk/server/filters"
 	"github.com/kubewalk/kubewalk/server/healthz"
+	"github.com/kubewalk/kubewalk/server/informers"
 	"github.com/kubewalk/kubewalk/server/registry"
 	"github.com/kubewalk/kubewalk/server/request"
 	"github.com/kubewalk/kubewalk/server/storage/memory"
+	"github.com/kubewalk/kubewalk/trace"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	utilwaitgroup "k8s.io/apimachinery/pkg/util/waitgroup"
@@ -54,6 +57,11 @@ type Config struct {
 	LoopbackClientConfig *rest.Config
 	// DisabledPostStartHooks are hook names AddPostStartHook ignores.
 	DisabledPostStartHooks sets.Set[string]
+	// SharedInformerFactory, when not nil, holds the informers of the
+	// server's own clients (admission's, upstream); New registers the
+	// hook generic-apiserver-start-informers, which starts them, unless a
+	// delegate's server registered it already.
+	SharedInformerFactory *informers.SharedInformerFactory
 
 	// Authenticator says who made a request; nil turns authentication off.
 	Authenticator authenticator.Request
@@ -266,6 +274,19 @@ func loopbackAuthentication(token string, authn authenticator.Request, authz aut
 	return union.New(tokenAuthenticator, authn), authzunion.New(tokenAuthorizer, authz)
 }
 
+// upstreamNewFunc2 is the hook generic-apiserver-start-informers: the
+// second func literal of upstream's completedConfig.New.
+var upstreamNewFunc2 = trace.UpstreamFile{
+	Path: "staging/src/k8s.io/apiserver/pkg/server/config.go", Ref: "v1.7.0", Chapter: "hooks",
+}.Func("server.completedConfig.New.func2")
+
+// SkipComplete returns c ready for New without completing it: for a
+// config already completed, so that its loopback token is not wrapped
+// around the authenticator twice.
+func (c *Config) SkipComplete() completedConfig {
+	return completedConfig{c}
+}
+
 // NewRequestInfoResolver returns the RequestInfo parser for c: apis and
 // every legacy prefix are API prefixes, and the legacy ones have no group.
 func NewRequestInfoResolver(c *Config) *request.RequestInfoFactory {
@@ -285,12 +306,15 @@ func NewRequestInfoResolver(c *Config) *request.RequestInfoFactory {
 // (SlowRequests), /version (Version) and /apis (EnableDiscovery);
 // /healthz waits for PrepareRun. It takes over delegationTarget's
 // post-start hooks, sharing their done channels, so that whichever server
-// of the chain runs its hooks runs them all. The delegate's health checks
+// of the chain runs its hooks runs them all; with a SharedInformerFactory
+// it adds generic-apiserver-start-informers, unless a delegate has it
+// already (so only the innermost such server's factory is started). ctx
+// carries the trace kit. The delegate's health checks
 // are merged with the Config's, a check of the same name counting once.
 // The server built on EmptyDelegate ends the chain: with EnableIndex its
 // unknown paths are answered 404 with the index. New fails when
 // BuildHandlerChainFunc or LoopbackClientConfig is nil.
-func (c completedConfig) New(name string, delegationTarget DelegationTarget) (*GenericAPIServer, error) {
+func (c completedConfig) New(ctx context.Context, name string, delegationTarget DelegationTarget) (*GenericAPIServer, error) {
 	if c.BuildHandlerChainFunc == nil {
 		return nil, fmt.Errorf("server %q: Config.BuildHandlerChainFunc is nil", name)
 	}
@@ -332,6 +356,17 @@ func (c completedConfig) New(name string, delegationTarget DelegationTarget) (*G
 	// --8<-- [start:takeover]
 	for k, v := range delegationTarget.PostStartHooks() {
 		s.postStartHooks[k] = v
+	}
+	const genericApiServerHookName = "generic-apiserver-start-informers"
+	if c.SharedInformerFactory != nil && !s.isHookRegistered(genericApiServerHookName) {
+		err := s.AddPostStartHook(ctx, genericApiServerHookName, func(ctx context.Context, hookContext PostStartHookContext) error {
+			trace.Mirroring(ctx, upstreamNewFunc2)
+			c.SharedInformerFactory.Start(ctx, hookContext.StopCh)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	for _, delegateCheck := range delegationTarget.HealthzChecks() {
 		if !slices.ContainsFunc(c.HealthzChecks, func(c healthz.HealthzChecker) bool { return c.Name() == delegateCheck.Name() }) {

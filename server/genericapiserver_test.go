@@ -42,7 +42,7 @@ func newServer(t *testing.T, name string, delegate server.DelegationTarget, conf
 	if configure != nil {
 		configure(c)
 	}
-	s, err := c.Complete().New(name, delegate)
+	s, err := c.Complete().New(context.Background(), name, delegate)
 	if err != nil {
 		t.Fatalf("New(%q): %v", name, err)
 	}

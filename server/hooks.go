@@ -34,6 +34,17 @@ type PostStartHookContext struct {
 	StopCh <-chan struct{}
 }
 
+// The trace's counters of hooks: started by RunPostStartHooks, and done
+// (returned nil).
+const (
+	CountHooksStarted = "poststarthooks.started"
+	CountHooksDone    = "poststarthooks.done"
+)
+
+var upstreamRunPostStartHook = trace.UpstreamFile{
+	Path: "staging/src/k8s.io/apiserver/pkg/server/hooks.go", Ref: "v1.7.0", Chapter: "hooks",
+}.Func("server.runPostStartHook")
+
 // postStartHookEntry is a registered hook and the channel closed when it
 // has returned nil.
 type postStartHookEntry struct {
@@ -98,9 +109,13 @@ func (s *GenericAPIServer) RunPostStartHooks(ctx context.Context, stopCh <-chan 
 		LoopbackClientConfig: s.LoopbackClientConfig,
 		StopCh:               stopCh,
 	}
+	// Counted all at once, so that the counts never say every hook is
+	// done while some are still to start.
+	trace.Count(ctx, CountHooksStarted, len(s.postStartHooks))
 	// --8<-- [start:run]
 	for hookName, hookEntry := range s.postStartHooks {
 		trace.Go(ctx, runPostStartHookName(hookName), func(ctx context.Context) {
+			trace.Mirroring(ctx, upstreamRunPostStartHook) // until the hook names itself
 			runPostStartHook(ctx, hookName, hookEntry, hookContext)
 		})
 	}
@@ -108,6 +123,14 @@ func (s *GenericAPIServer) RunPostStartHooks(ctx context.Context, stopCh <-chan 
 }
 
 func runPostStartHookName(name string) string { return "runPostStartHook: " + name }
+
+// isHookRegistered reports whether a hook named name is registered.
+func (s *GenericAPIServer) isHookRegistered(name string) bool {
+	s.postStartHookLock.Lock()
+	defer s.postStartHookLock.Unlock()
+	_, exists := s.postStartHooks[name]
+	return exists
+}
 
 // runPostStartHook runs one hook in its goroutine: see RunPostStartHooks.
 func runPostStartHook(ctx context.Context, name string, entry postStartHookEntry, hookContext PostStartHookContext) {
@@ -126,6 +149,7 @@ func runPostStartHook(ctx context.Context, name string, entry postStartHookEntry
 	}
 	trace.Close(ctx, entry.done)
 	// --8<-- [end:runone]
+	trace.Count(ctx, CountHooksDone, 1)
 }
 
 // PostStartHooks returns a copy of the registered hooks: this server's

@@ -7,7 +7,8 @@
 //	  [KUBE_API_VERSIONS set: insecure port, then kube-apiserver's PrepareRun().Run]
 //	createAggregatorConfig → createAggregatorServer(kube-apiserver) →
 //	BuildInsecureHandlerChain → NonBlockingRun (the insecure port) →
-//	aggregator PrepareRun().Run (the secure port, until stopCh closes)
+//	aggregator PrepareRun().Run (the secure port; then the post-start
+//	  hooks of all three servers, each in its goroutine; until stopCh closes)
 //
 // # Upstream
 //
@@ -25,9 +26,14 @@
 // # Differences from upstream
 //
 //   - Run takes a context, for the trace; stopCh still says when to stop.
-//   - Upstream's Run also receives informer factories and a service
-//     resolver from CreateKubeAPIServerConfig and starts informers through
-//     post-start hooks; the walkthrough has neither.
+//   - Upstream's Run also receives a service resolver from
+//     CreateKubeAPIServerConfig, for the aggregator's proxy; the
+//     walkthrough proxies nothing.
+//   - Upstream's main passes Run wait.NeverStop in v1.7: nothing ever
+//     stops, and the process exits on a signal. The walkthrough's main
+//     passes the stopCh of v1.8's SetupSignalHandler, so the informers and
+//     controllers the hooks start end when it closes; the bootstrap
+//     controller's loops, which no stop channel reaches in v1.7, do not.
 //   - Upstream calls kubeAPIServer's PrepareRun before building the
 //     aggregator and ignores its result; ours does the same, so /healthz
 //     is installed on kube-apiserver too.

@@ -36,7 +36,7 @@ func Run(ctx context.Context, runOptions *options.ServerRunOptions, stopCh <-cha
 	if err != nil {
 		return err
 	}
-	kubeAPIServerConfig, insecureServingOptions, err := config.CreateKubeAPIServerConfig(ctx, runOptions, nodeTunneler, proxyTransport)
+	kubeAPIServerConfig, sharedInformers, versionedInformers, insecureServingOptions, err := config.CreateKubeAPIServerConfig(ctx, runOptions, nodeTunneler, proxyTransport)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func Run(ctx context.Context, runOptions *options.ServerRunOptions, stopCh <-cha
 	if err != nil {
 		return err
 	}
-	kubeAPIServer, err := delegation.CreateKubeAPIServer(ctx, kubeAPIServerConfig, apiExtensionsServer.GenericAPIServer)
+	kubeAPIServer, err := delegation.CreateKubeAPIServer(ctx, kubeAPIServerConfig, apiExtensionsServer.GenericAPIServer, sharedInformers)
 	if err != nil {
 		return err
 	}
@@ -69,11 +69,11 @@ func Run(ctx context.Context, runOptions *options.ServerRunOptions, stopCh <-cha
 	kubeAPIServer.GenericAPIServer.PrepareRun(ctx)
 
 	// The aggregator comes last in the chain.
-	aggregatorConfig, err := delegation.CreateAggregatorConfig(ctx, *kubeAPIServerConfig.GenericConfig, runOptions)
+	aggregatorConfig, err := delegation.CreateAggregatorConfig(ctx, *kubeAPIServerConfig.GenericConfig, runOptions, versionedInformers)
 	if err != nil {
 		return err
 	}
-	aggregatorServer, err := delegation.CreateAggregatorServer(ctx, aggregatorConfig, kubeAPIServer.GenericAPIServer)
+	aggregatorServer, err := delegation.CreateAggregatorServer(ctx, aggregatorConfig, kubeAPIServer.GenericAPIServer, sharedInformers, apiExtensionsServer.Informers)
 	if err != nil {
 		// No cleanup needed: the aggregator starts no goroutines.
 		return err

@@ -83,7 +83,7 @@ func TestShutdownUnderLoad(t *testing.T) {
 
 	kittest.Await(t, loaded, "the clients to finish")
 	l.client.CloseIdleConnections()
-	rec.Wait(t)
+	stopNeverStopped(t, rec)
 	t.Log(l.report())
 	st := rec.Kit.Stats()
 	if st.ListenersClosed != 2 || slices.ContainsFunc(st.Open, func(o trace.Open) bool { return o.NeverStopped == "" }) {

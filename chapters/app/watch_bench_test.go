@@ -67,10 +67,14 @@ func endWatches(b *testing.B, cfg trace.Config) time.Duration {
 	if err != nil {
 		b.Fatalf("goroutines still running 10s after the watches' clients hung up: %v", r.kit.Stats().Open)
 	}
-	r.kit.StopNeverStopped() // the watch caches, as the process's exit would
+	// What v1.7 never stops (the watch caches, the bootstrap controller's
+	// loops) and the loopback client's connections, the benchmark ends,
+	// as the process's exit would.
+	r.kit.StopNeverStopped()
 	if err := r.kit.Wait(ctx); err != nil {
 		b.Fatalf("goroutines still running after StopNeverStopped: %v", r.kit.Stats().Open)
 	}
+	r.kit.CloseIdleConnections()
 	r.shutdown(b)
 	return took
 }

@@ -58,13 +58,7 @@ func run(t *testing.T, args ...string) *watchedRun {
 		if err := <-r.runErr; err != nil {
 			t.Errorf("Run = %v; want nil", err)
 		}
-		// What v1.7 never stops (the watch caches) the test stops.
-		rec.Kit.StopNeverStopped()
-		wait, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := rec.Kit.Wait(wait); err != nil {
-			t.Error(err)
-		}
+		stopNeverStopped(t, rec)
 	})
 	return r
 }
@@ -244,7 +238,8 @@ func TestWatchesOutliveStopCh(t *testing.T) {
 func openWatches(k *trace.Kit) int {
 	count := 0
 	for _, o := range k.Stats().Open {
-		if o.NeverStopped == "" && (strings.HasPrefix(o.Name, "cacheWatcher.process") || strings.HasPrefix(o.Name, "watchChan.run")) {
+		if o.NeverStopped == "" && (strings.HasPrefix(o.Name, "cacheWatcher.process /namespaces") || // not the informers'
+			strings.HasPrefix(o.Name, "watchChan.run /registry/namespaces")) {
 			count++
 		}
 	}

@@ -14,12 +14,14 @@ import (
 	"github.com/kubewalk/kubewalk/chapters/options"
 	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/server/filters"
+	"github.com/kubewalk/kubewalk/server/informers"
 	"github.com/kubewalk/kubewalk/server/serverstorage"
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/kubewalk/kubewalk/trace/lang"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"k8s.io/client-go/kubernetes"
 )
 
 var upstreamCreateKubeAPIServerConfig = trace.UpstreamFile{
@@ -58,39 +60,62 @@ type MasterConfig struct {
 	// use the default; nil when the watch cache is off (upstream keeps
 	// them in package cachesize).
 	WatchCacheSizes WatchCacheSizes
+	// EndpointReconcilerConfig says how often the bootstrap controller
+	// reconciles the kubernetes service and its endpoints.
+	EndpointReconcilerConfig EndpointReconcilerConfig
+
+	// BreakHook, when --break=hook or hook-panic, has CreateKubeAPIServer
+	// add a post-start hook that fails that way (ours).
+	BreakHook options.Fault
 }
 
+// EndpointReconcilerConfig is how often the kubernetes service's
+// endpoints are reconciled. Upstream's also holds the reconciler, which
+// it makes in master.Config.Complete; ours is made with the bootstrap
+// controller (chapters/bootstrap).
+type EndpointReconcilerConfig struct {
+	Interval time.Duration
+}
+
+// DefaultEndpointReconcilerInterval is upstream's default interval.
+const DefaultEndpointReconcilerInterval = 10 * time.Second
+
 // CreateKubeAPIServerConfig defaults, validates and applies s, in
-// upstream's order, and returns the MasterConfig and where the insecure
-// port listens (nil when it is off). It changes s: the defaults it fills
-// in stay there. It fails on options that do not validate, a service IP
-// range that is not usable, or a certificate that cannot be made or read.
-func CreateKubeAPIServerConfig(ctx context.Context, s *options.ServerRunOptions, nodeTunneler nodedialer.Tunneler, proxyTransport http.RoundTripper) (_ *MasterConfig, _ *nonblockingrun.InsecureServingInfo, err error) {
+// upstream's order, and returns the MasterConfig, kube-apiserver's two
+// informer factories over the loopback client (sharedInformers, whose
+// hook start-kube-apiserver-informers starts them, and versionedInformers,
+// which the aggregator's hook starts), and where the insecure port listens
+// (nil when it is off). It changes s: the defaults it fills in stay there.
+// It fails on options that do not validate, a service IP range that is
+// not usable, a certificate that cannot be made or read, or both ports
+// off.
+func CreateKubeAPIServerConfig(ctx context.Context, s *options.ServerRunOptions, nodeTunneler nodedialer.Tunneler, proxyTransport http.RoundTripper) (
+	_ *MasterConfig, sharedInformers, versionedInformers *informers.SharedInformerFactory, _ *nonblockingrun.InsecureServingInfo, err error) {
 	ctx, end := trace.Step(ctx, upstreamCreateKubeAPIServerConfig)
 	defer end(&err)
 
 	// --8<-- [start:defaults]
 	serviceIPRange, apiServerServiceIP, watchCacheSizes, err := defaultOptions(ctx, s)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if errs := s.Validate(); len(errs) != 0 {
-		return nil, nil, utilerrors.NewAggregate(errs)
+		return nil, nil, nil, nil, utilerrors.NewAggregate(errs)
 	}
 	// --8<-- [end:defaults]
 
-	genericConfig, insecureServingInfo, err := BuildGenericConfig(ctx, s)
+	genericConfig, sharedInformers, versionedInformers, insecureServingInfo, err := BuildGenericConfig(ctx, s)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 
 	// --8<-- [start:etcd]
 	if err := waitForEtcd(ctx, s); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	storageFactory, err := BuildStorageFactory(ctx, s)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	// --8<-- [end:etcd]
 
@@ -111,14 +136,18 @@ func CreateKubeAPIServerConfig(ctx context.Context, s *options.ServerRunOptions,
 		MasterCount:               s.MasterCount,
 		StorageFactory:            storageFactory,
 		WatchCacheSizes:           watchCacheSizes,
+		EndpointReconcilerConfig:  EndpointReconcilerConfig{Interval: DefaultEndpointReconcilerInterval},
 	}
 	// --8<-- [end:master]
+	if s.Break == options.BreakHook || s.Break == options.BreakHookPanic {
+		config.BreakHook = s.Break
+	}
 	trace.Log(ctx).Info().
 		Str("serviceIPRange", serviceIPRange.String()).
 		Str("apiServerServiceIP", apiServerServiceIP.String()).
 		Str(trace.LogNoteKey, lang.Say(ctx, "The kubernetes service will get the first IP of the service range.")).
 		Msg(lang.Say(ctx, "built the master config"))
-	return config, insecureServingInfo, nil
+	return config, sharedInformers, versionedInformers, insecureServingInfo, nil
 }
 
 // defaultOptions fills in what the options left open: the advertise
@@ -146,8 +175,9 @@ func defaultOptions(ctx context.Context, s *options.ServerRunOptions) (net.IPNet
 }
 
 // defaultAdvertiseAddress sets --advertise-address, when not given, to the
-// secure bind address, or to the host's default address when that is
-// 0.0.0.0 or ::.
+// secure bind address, or, when that is 0.0.0.0, :: or loopback (the
+// walkthrough's default, 127.0.0.1), to the host's default address, as
+// upstream's ChooseBindAddress does: the kubernetes endpoints publish it.
 func defaultAdvertiseAddress(s *options.ServerRunOptions) error {
 	g := s.GenericServerRunOptions
 	if g.AdvertiseAddress != nil && !g.AdvertiseAddress.IsUnspecified() {
@@ -184,29 +214,31 @@ var errNoLoopback = errors.New("no loopback client: --insecure-port and --secure
 	"and the post-start hooks reach the server through one of them")
 
 // BuildGenericConfig applies the option groups to a new server.Config in
-// upstream's order and returns it, with where the insecure port listens,
-// as v1.7's BuildGenericConfig does for CreateKubeAPIServerConfig (which
-// also returns two informer factories and a service resolver). It is not
-// a step of its own: its lines and fields belong to the caller's.
-func BuildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*server.Config, *nonblockingrun.InsecureServingInfo, error) {
+// upstream's order and returns it, with kube-apiserver's two informer
+// factories and where the insecure port listens, as v1.7's
+// BuildGenericConfig does for CreateKubeAPIServerConfig (which also
+// returns a service resolver). It is not a step of its own: its lines and
+// fields belong to the caller's.
+func BuildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (
+	_ *server.Config, sharedInformers, versionedInformers *informers.SharedInformerFactory, _ *nonblockingrun.InsecureServingInfo, err error) {
 	// --8<-- [start:apply]
 	genericConfig := server.NewConfig()
 	genericConfig.Era = s.Era
 	if err := s.GenericServerRunOptions.ApplyTo(genericConfig); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	insecureServingInfo, err := s.InsecureServing.ApplyTo(genericConfig)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if err := s.SecureServing.ApplyTo(ctx, genericConfig); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if err := s.Authentication.ApplyTo(genericConfig); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if err := s.Features.ApplyTo(genericConfig); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	genericConfig.LongRunningFunc = filters.BasicLongRunningRequestCheck(
 		sets.New("watch", "proxy"),
@@ -216,13 +248,13 @@ func BuildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*serv
 	genericConfig.Version = &kubeVersion
 	storageFactory, err := BuildStorageFactory(ctx, s)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if err := s.Etcd.ApplyWithStorageFactoryTo(storageFactory, genericConfig); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	if err := s.Authorization.ApplyTo(genericConfig); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	// --8<-- [end:apply]
 
@@ -234,7 +266,7 @@ func BuildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*serv
 	// --8<-- [start:protobuf]
 	if genericConfig.LoopbackClientConfig == nil {
 		// Upstream dereferences the nil config on the next line and crashes.
-		return nil, nil, errNoLoopback
+		return nil, nil, nil, nil, errNoLoopback
 	}
 	// Use protobufs for self-communication: kube-apiserver speaks them,
 	// not every generic API server does.
@@ -243,6 +275,15 @@ func BuildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*serv
 	// Ours: the loopback client's requests are traced as the hook
 	// goroutine's that sent them.
 	genericConfig.LoopbackClientConfig.Wrap(trace.Transport(ctx))
+
+	// --8<-- [start:informers]
+	client, err := kubernetes.NewForConfig(genericConfig.LoopbackClientConfig)
+	if err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("failed to create clientset: %v", err)
+	}
+	sharedInformers = informers.NewSharedInformerFactory("kube-apiserver", client, 10*time.Minute)
+	versionedInformers = informers.NewSharedInformerFactory("kube-apiserver (client-go)", client, 10*time.Minute)
+	// --8<-- [end:informers]
 	trace.Log(ctx).Info().
 		Strs("etcdServers", s.Etcd.StorageConfig.ServerList).
 		Str("storageMediaType", s.Etcd.DefaultStorageMediaType).
@@ -250,5 +291,5 @@ func BuildGenericConfig(ctx context.Context, s *options.ServerRunOptions) (*serv
 		Strs("admissionControl", s.Admission.Control).
 		Str(trace.LogNoteKey, lang.Say(ctx, "Every resource's storage now comes from the storage factory; upstream also builds the admission chain here, the walkthrough admits everything.")).
 		Msg(lang.Say(ctx, "built the generic config"))
-	return genericConfig, insecureServingInfo, nil
+	return genericConfig, sharedInformers, versionedInformers, insecureServingInfo, nil
 }

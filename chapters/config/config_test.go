@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -45,7 +46,7 @@ func TestCreateKubeAPIServerConfig(t *testing.T) {
 	s.Break = options.BreakSlowRequest
 	release := make(chan struct{})
 	s.SlowRequests = release
-	c, insecure, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
+	c, _, _, insecure, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestCreateKubeAPIServerConfigWritesTheCertToCertDir(t *testing.T) {
 	ctx, _ := kittest.New(t)
 	s := options.NewServerRunOptions(ctx)
 	s.SecureServing.ServerCert.CertDirectory = filepath.Join(t.TempDir(), "certs")
-	if _, _, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil); err != nil {
+	if _, _, _, _, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	key, err := os.Stat(filepath.Join(s.SecureServing.ServerCert.CertDirectory, "apiserver.key"))
@@ -99,7 +100,7 @@ func TestCreateKubeAPIServerConfigWritesTheCertToCertDir(t *testing.T) {
 	// A second run finds the pair and loads it rather than making another.
 	s2 := options.NewServerRunOptions(ctx)
 	s2.SecureServing.ServerCert.CertDirectory = s.SecureServing.ServerCert.CertDirectory
-	c, _, err := config.CreateKubeAPIServerConfig(ctx, s2, nil, nil)
+	c, _, _, _, err := config.CreateKubeAPIServerConfig(ctx, s2, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func TestCreateKubeAPIServerConfigTurnsPortsOff(t *testing.T) {
 			ctx, _ := kittest.New(t)
 			s := options.NewServerRunOptions(ctx)
 			s.InsecureServing.BindPort, s.SecureServing.BindPort = tt.insecure, tt.secure
-			c, insecure, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
+			c, _, _, insecure, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v; want %q", err, tt.wantErr)
@@ -161,7 +162,7 @@ func TestCreateKubeAPIServerConfigRefusesInvalidOptions(t *testing.T) {
 	s := options.NewServerRunOptions(ctx)
 	s.Authorization.Mode = "RBAC"
 	s.SecureServing.BindPort = -1
-	_, _, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
+	_, _, _, _, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "--authorization-mode RBAC") || !strings.Contains(err.Error(), "--secure-port -1") {
 		t.Errorf("err = %v; want both problems named", err)
 	}
@@ -187,7 +188,7 @@ func TestCreateKubeAPIServerConfigTurnsAnonymousOffUnderAlwaysAllow(t *testing.T
 			ctx, rec := kittest.New(t)
 			s := options.NewServerRunOptions(ctx)
 			s.Authorization.Mode, s.Authorization.PolicyFile = tt.mode, tt.policyFile
-			if _, _, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil); err != nil {
+			if _, _, _, _, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil); err != nil {
 				t.Fatal(err)
 			}
 			warned := strings.Contains(rec.Logs(), warning)
@@ -208,7 +209,7 @@ func TestStorage(t *testing.T) {
 	ctx, _ := kittest.New(t)
 	s := options.NewServerRunOptions(ctx)
 	s.GenericServerRunOptions.WatchCacheSizes = []string{"namespaces#200"}
-	c, _, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
+	c, _, _, _, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +238,35 @@ func TestStorage(t *testing.T) {
 
 	s = options.NewServerRunOptions(ctx)
 	s.Etcd.EnableWatchCache = false
-	if c, _, err = config.CreateKubeAPIServerConfig(ctx, s, nil, nil); err != nil || c.WatchCacheSizes != nil {
+	if c, _, _, _, err = config.CreateKubeAPIServerConfig(ctx, s, nil, nil); err != nil || c.WatchCacheSizes != nil {
 		t.Errorf("--watch-cache=false: sizes %v, %v; want none", c.WatchCacheSizes, err)
+	}
+}
+
+// uuidPattern is a version 4 UUID's text: upstream's token is one.
+var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// TestTheLoopbackTokenDiffersOnEveryRun builds the config twice, as two
+// runs would: each gets a loopback client config for the secure port,
+// over the loopback certificate's server name, with a token of its own.
+func TestTheLoopbackTokenDiffersOnEveryRun(t *testing.T) {
+	var tokens []string
+	for range 2 {
+		ctx, _ := kittest.New(t)
+		c, _, _, _, err := config.CreateKubeAPIServerConfig(ctx, options.NewServerRunOptions(ctx), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loopback := c.GenericConfig.LoopbackClientConfig
+		if loopback == nil || loopback.Host != "https://127.0.0.1:6443" || loopback.TLSClientConfig.ServerName != "apiserver-loopback-client" {
+			t.Fatalf("loopback config %v; want one for https://127.0.0.1:6443 as apiserver-loopback-client", loopback)
+		}
+		if !uuidPattern.MatchString(loopback.BearerToken) {
+			t.Errorf("the loopback token is not a random UUID, as upstream's")
+		}
+		tokens = append(tokens, loopback.BearerToken)
+	}
+	if tokens[0] == tokens[1] {
+		t.Error("two runs got the same loopback token")
 	}
 }

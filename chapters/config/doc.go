@@ -3,8 +3,9 @@
 // (advertise address, service IP range, a self-signed certificate),
 // validates them, builds the generic server's Config by applying each
 // option group in upstream's order, and wraps it in the MasterConfig that
-// CreateKubeAPIServer takes. It also returns where the insecure port will
-// listen.
+// CreateKubeAPIServer takes. It also returns kube-apiserver's two informer
+// factories, over a clientset of the loopback client config, and where the
+// insecure port will listen.
 //
 // # Upstream
 //
@@ -20,10 +21,10 @@
 //
 // # Differences from upstream
 //
-//   - It returns the MasterConfig and the InsecureServingInfo only:
-//     upstream also returns two shared informer factories and a service
-//     resolver, which need a client of the API server and controllers we
-//     do not run.
+//   - It returns no service resolver: the aggregator proxies nothing.
+//     The two informer factories are one type (package server/informers)
+//     over client-go's clientset: upstream's sharedInformers are over its
+//     internal clientset, versionedInformers over client-go's.
 //   - No admission plugins are registered or run, no etcd connection is
 //     checked, and no storage factory is built: objects live in memory.
 //     The log says what upstream would do at each of those points.
@@ -35,6 +36,7 @@
 //   - The loopback client config is wrapped with trace.Transport, so its
 //     requests are traced as the goroutine's that sent them.
 //   - MasterConfig keeps only the fields later steps read or the book
-//     shows.
+//     shows. EndpointReconcilerConfig.Interval, upstream's 10s, may be
+//     set shorter by tests, between this step and CreateKubeAPIServer.
 //   - It takes a context, for the trace.
 package config

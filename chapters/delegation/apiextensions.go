@@ -3,10 +3,12 @@ package delegation
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/kubewalk/kubewalk/chapters/options"
 	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/server/endpoints"
+	"github.com/kubewalk/kubewalk/server/informers"
 	"github.com/kubewalk/kubewalk/trace"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -30,7 +32,17 @@ type APIExtensionsConfig struct {
 // apiextensions.k8s.io/v1beta1.
 type CustomResourceDefinitions struct {
 	GenericAPIServer *server.GenericAPIServer
+	// Informers holds the server's informers, which its hook
+	// start-apiextensions-informers starts; the aggregator may ask it for
+	// more.
+	Informers *informers.SharedInformerFactory
 }
+
+// upstreamApiextensionsNewFunc1 is the hook start-apiextensions-informers:
+// the first func literal of apiextensions-apiserver's completedConfig.New.
+var upstreamApiextensionsNewFunc1 = trace.UpstreamFile{
+	Path: "staging/src/k8s.io/apiextensions-apiserver/pkg/apiserver/apiserver.go", Ref: "v1.7.3", Chapter: "hooks",
+}.Func("apiserver.completedConfig.New.func1")
 
 // apiextensionsGroup is the group version apiextensions serves.
 var apiextensionsGroup = schema.GroupVersion{Group: "apiextensions.k8s.io", Version: "v1beta1"}
@@ -64,7 +76,7 @@ func CreateAPIExtensionsServer(ctx context.Context, apiextensionsConfig *APIExte
 		return nil, errors.New("--break=apiextensions: the apiextensions server could not be built")
 	}
 	// --8<-- [start:apiextensions]
-	genericServer, err := apiextensionsConfig.GenericConfig.Complete().New("apiextensions-apiserver", delegateAPIServer)
+	genericServer, err := apiextensionsConfig.GenericConfig.Complete().New(ctx, "apiextensions-apiserver", delegateAPIServer)
 	if err != nil {
 		return nil, err
 	}
@@ -78,6 +90,16 @@ func CreateAPIExtensionsServer(ctx context.Context, apiextensionsConfig *APIExte
 		return nil, err
 	}
 	// --8<-- [end:apiextensions]
+	s := &CustomResourceDefinitions{GenericAPIServer: genericServer}
+	// A resync of five minutes, as upstream's.
+	s.Informers = informers.NewSharedInformerFactory("apiextensions-apiserver", nil, 5*time.Minute)
+	// --8<-- [start:hook]
+	genericServer.AddPostStartHook(ctx, "start-apiextensions-informers", func(ctx context.Context, hookContext server.PostStartHookContext) error {
+		trace.Mirroring(ctx, upstreamApiextensionsNewFunc1)
+		s.Informers.Start(ctx, hookContext.StopCh)
+		return nil
+	})
+	// --8<-- [end:hook]
 	logServer(ctx, genericServer, apiextensionsGroup.String(), delegateAPIServer)
-	return &CustomResourceDefinitions{GenericAPIServer: genericServer}, nil
+	return s, nil
 }

@@ -18,9 +18,20 @@
 //
 // # What you will see
 //
-// Five step spans, one per function above, and a log line per server
-// naming its group and its delegate. No goroutines: upstream starts the
-// servers' informers and controllers later, in post-start hooks.
+// Five step spans, one per function above (CreateKubeAPIServer with
+// master.Master.InstallLegacyAPI inside), and a log line per server naming
+// its group and its delegate. No goroutines yet: each server adds its
+// post-start hooks, which start the informers and controllers later, when
+// the aggregator runs them all (see package server, RunPostStartHooks):
+// generic-apiserver-start-informers (the generic config's informers,
+// added by the innermost server that has them, apiextensions-apiserver)
+// and start-apiextensions-informers on apiextensions-apiserver;
+// bootstrap-controller (package bootstrap) and
+// start-kube-apiserver-informers on kube-apiserver; the aggregator's three
+// (package aggregator) and kube-apiserver-autoregistration, which
+// createAggregatorServer adds with the health check
+// autoregister-completion: it fails until every APIService
+// apiServicesToRegister asked for exists and is Available.
 //
 // # Differences from upstream
 //
@@ -28,18 +39,19 @@
 //     upstream are exported here (CreateAPIExtensionsConfig, …), because
 //     app.Run lives in another package; their spans keep upstream's names.
 //   - Each server serves one group version with in-memory storage:
-//     apiextensions.k8s.io/v1beta1 customresourcedefinitions,
-//     the core group's namespaces, and apiregistration.k8s.io/v1beta1
-//     apiservices. A CustomResourceDefinition is stored but does not
-//     start serving its custom resource.
-//   - The aggregator proxies nothing. Upstream registers an APIService for
-//     each group version its delegates list (apiServicesToRegister) and an
-//     autoregister controller creates them; its /apis then lists the
-//     APIServices. Ours builds the same group list from the delegates'
-//     listed paths when the aggregator is created and serves it at /apis;
-//     the apiservices resource starts empty.
-//   - No post-start hooks, informers, controllers or health checks of
-//     their own.
+//     apiextensions.k8s.io/v1beta1 customresourcedefinitions, the core
+//     group's namespaces, services and endpoints, and
+//     apiregistration.k8s.io/v1beta1 apiservices. A
+//     CustomResourceDefinition is stored but does not start serving its
+//     custom resource.
+//   - The hooks are those that carry the story. Upstream's v1.7.3 also
+//     has start-apiextensions-controllers (the CRD controllers),
+//     extensions/third-party-resources (a TPR sync that wait.Forever
+//     runs, never stopped), ca-registration (a no-op without client CA
+//     files) and, with --authorization-mode=RBAC, rbac/bootstrap-roles;
+//     and kube-apiserver-autoregistration also runs the TPR registration
+//     controller. None of those is here.
+//   - The aggregator proxies nothing (see package aggregator).
 //   - APIExtensionsConfig.Break, set by CreateAPIExtensionsConfig for
 //     --break=apiextensions, makes CreateAPIExtensionsServer fail before
 //     the code the book quotes, to show an error travelling back through

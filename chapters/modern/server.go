@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"os"
 
+	aggregatorapiserver "github.com/kubewalk/kubewalk/chapters/aggregator"
 	"github.com/kubewalk/kubewalk/chapters/config"
 	"github.com/kubewalk/kubewalk/chapters/delegation"
 	"github.com/kubewalk/kubewalk/chapters/options"
 	"github.com/kubewalk/kubewalk/server"
+	"github.com/kubewalk/kubewalk/server/informers"
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/kubewalk/kubewalk/trace/lang"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
@@ -68,9 +70,13 @@ func Run(ctx context.Context, opts *options.ServerRunOptions, stopCh <-chan stru
 type Config struct {
 	Options *options.ServerRunOptions
 
-	Aggregator    *delegation.AggregatorConfig
+	Aggregator    *aggregatorapiserver.Config
 	KubeAPIs      *config.MasterConfig
 	ApiExtensions *delegation.APIExtensionsConfig //lint:ignore ST1003 upstream's name
+
+	// kube-apiserver's informer factories, which the post-start hooks
+	// start (upstream keeps them in KubeAPIs' extra config).
+	SharedInformers, VersionedInformers *informers.SharedInformerFactory
 }
 
 // CompletedConfig is a Config that Complete has filled in.
@@ -91,11 +97,11 @@ func NewConfig(ctx context.Context, opts *options.ServerRunOptions) (_ *Config, 
 		Options: opts,
 	}
 
-	kubeAPIs, _, err := config.CreateKubeAPIServerConfig(ctx, opts, nil, CreateProxyTransport(ctx))
+	kubeAPIs, sharedInformers, versionedInformers, _, err := config.CreateKubeAPIServerConfig(ctx, opts, nil, CreateProxyTransport(ctx))
 	if err != nil {
 		return nil, err
 	}
-	c.KubeAPIs = kubeAPIs
+	c.KubeAPIs, c.SharedInformers, c.VersionedInformers = kubeAPIs, sharedInformers, versionedInformers
 
 	apiExtensions, err := delegation.CreateAPIExtensionsConfig(ctx, *kubeAPIs.GenericConfig, opts)
 	if err != nil {
@@ -103,7 +109,7 @@ func NewConfig(ctx context.Context, opts *options.ServerRunOptions) (_ *Config, 
 	}
 	c.ApiExtensions = apiExtensions
 
-	aggregator, err := delegation.CreateAggregatorConfig(ctx, *kubeAPIs.GenericConfig, opts)
+	aggregator, err := delegation.CreateAggregatorConfig(ctx, *kubeAPIs.GenericConfig, opts, versionedInformers)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +145,7 @@ func CreateProxyTransport(ctx context.Context) *http.Transport {
 // apiextensions-apiserver, kube-apiserver and kube-aggregator, each
 // delegating to the one before, and returns the aggregator. It starts
 // nothing: no listener, no insecure port.
-func CreateServerChain(ctx context.Context, config CompletedConfig) (_ *delegation.APIAggregator, err error) {
+func CreateServerChain(ctx context.Context, config CompletedConfig) (_ *aggregatorapiserver.APIAggregator, err error) {
 	ctx, end := trace.Step(ctx, upstreamCreateServerChain)
 	defer end(&err)
 
@@ -156,13 +162,13 @@ func CreateServerChain(ctx context.Context, config CompletedConfig) (_ *delegati
 		return nil, err
 	}
 
-	kubeAPIServer, err := delegation.CreateKubeAPIServer(ctx, config.KubeAPIs, apiExtensionsServer.GenericAPIServer)
+	kubeAPIServer, err := delegation.CreateKubeAPIServer(ctx, config.KubeAPIs, apiExtensionsServer.GenericAPIServer, config.SharedInformers)
 	if err != nil {
 		return nil, err
 	}
 
 	// aggregator comes last in the chain
-	aggregatorServer, err := delegation.CreateAggregatorServer(ctx, config.Aggregator, kubeAPIServer.GenericAPIServer)
+	aggregatorServer, err := delegation.CreateAggregatorServer(ctx, config.Aggregator, kubeAPIServer.GenericAPIServer, config.SharedInformers, apiExtensionsServer.Informers)
 	if err != nil {
 		// we don't need special handling for innerStopCh because the aggregator server doesn't create any go routines
 		return nil, err

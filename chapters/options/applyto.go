@@ -12,9 +12,11 @@ import (
 	"github.com/kubewalk/kubewalk/chapters/nonblockingrun"
 	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/server/cert"
+	"github.com/kubewalk/kubewalk/server/informers"
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/kubewalk/kubewalk/trace/lang"
 	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/client-go/kubernetes"
 )
 
 // The ApplyTo methods copy an option group into the generic server's
@@ -71,7 +73,8 @@ func (s *InsecureServingOptions) ApplyTo(c *server.Config) (*nonblockingrun.Inse
 // It also makes the loopback client (see applyLoopbackTo): a fresh
 // self-signed certificate for the name apiserver-loopback-client, served
 // to clients that ask for that name, and a fresh random bearer token, in
-// the Config's LoopbackClientConfig.
+// the Config's LoopbackClientConfig; and the Config's
+// SharedInformerFactory over it.
 func (s *SecureServingOptions) ApplyTo(ctx context.Context, c *server.Config) error {
 	if s.BindPort <= 0 && s.Listener == nil {
 		return nil
@@ -113,7 +116,8 @@ func (s *SecureServingOptions) ApplyTo(ctx context.Context, c *server.Config) er
 // certificate for apiserver-loopback-client, added to the SNI
 // certificates, and a config that trusts only it and carries a random
 // token. If the config cannot be made, an insecure-port config already in
-// c is kept, as upstream keeps it.
+// c is kept, as upstream keeps it. Then it makes the generic server's
+// informer factory over whichever loopback config c has.
 func applyLoopbackTo(c *server.Config) error {
 	// --8<-- [start:loopback]
 	certPem, keyPem, err := cert.GenerateSelfSignedCertKey(server.LoopbackClientServerNameOverride, nil, nil)
@@ -132,6 +136,9 @@ func applyLoopbackTo(c *server.Config) error {
 		return err
 	// No secure loopback: keep the insecure one.
 	case err != nil && c.LoopbackClientConfig != nil:
+	// No serving certificate, so no secure loopback either (upstream
+	// would go on with a nil config and crash): keep what there is.
+	case secureLoopbackClientConfig == nil:
 	default:
 		c.LoopbackClientConfig = secureLoopbackClientConfig
 		if c.SecureServingInfo.SNICerts == nil {
@@ -140,6 +147,18 @@ func applyLoopbackTo(c *server.Config) error {
 		c.SecureServingInfo.SNICerts[server.LoopbackClientServerNameOverride] = &tlsCert
 	}
 	// --8<-- [end:loopback]
+
+	// The generic server's own informers, over the loopback client as it
+	// is now (JSON: kube-apiserver switches it to protobuf later). They
+	// resync as often as the config's Timeout says: 0, never.
+	if c.LoopbackClientConfig == nil {
+		return nil
+	}
+	clientset, err := kubernetes.NewForConfig(c.LoopbackClientConfig)
+	if err != nil {
+		return err
+	}
+	c.SharedInformerFactory = informers.NewSharedInformerFactory("generic-apiserver", clientset, c.LoopbackClientConfig.Timeout)
 	return nil
 }
 

@@ -29,11 +29,15 @@ var (
 		lang.N("a request is still running when stopCh closes: closing the listener does not stop it")}
 	BreakEtcd = Fault{"etcd", "storage",
 		lang.N("the walkthrough runs etcd itself and kills it mid-run: writes get 504, /healthz fails, the watch waits; etcd back, all goes on")}
+	BreakHook = Fault{"hook", "hooks",
+		lang.N("a post-start hook returns an error: upstream logs it as fatal and the process exits 255")}
+	BreakHookPanic = Fault{"hook-panic", "hooks",
+		lang.N("a post-start hook panics: HandleCrash logs it and panics again, and the process crashes")}
 )
 
 // Faults are the faults --break can inject, in the order --break=help
 // lists them.
-var Faults = []Fault{BreakListener, BreakInsecureBind, BreakAPIExtensions, BreakSlowRequest, BreakEtcd}
+var Faults = []Fault{BreakListener, BreakInsecureBind, BreakAPIExtensions, BreakSlowRequest, BreakEtcd, BreakHook, BreakHookPanic}
 
 // BreakHelp is the --break value that lists the faults instead of running.
 const BreakHelp = "help"

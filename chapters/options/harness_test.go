@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kubewalk/kubewalk/chapters/config"
 	"github.com/kubewalk/kubewalk/chapters/options"
@@ -46,12 +47,12 @@ func startSecurePort(t *testing.T, args ...string) securePort {
 	t.Cleanup(func() { ln.Close() }) // in case Run never takes it over
 	s.SecureServing.Listener = ln
 
-	mc, _, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
+	mc, _, _, _, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
 	if err != nil {
 		t.Fatalf("CreateKubeAPIServerConfig after %q: %v", args, err)
 	}
 	c := mc.GenericConfig
-	srv, err := c.Complete().New("matrix", server.EmptyDelegate)
+	srv, err := c.Complete().New(ctx, "matrix", server.EmptyDelegate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,6 +69,18 @@ func startSecurePort(t *testing.T, args ...string) securePort {
 		rec.Wait(t)
 	})
 
+	// /healthz is ok once the server's post-start hook (its informers')
+	// has returned: wait for it, so the matrix sees the authorization
+	// alone.
+	for deadline := time.Now().Add(kittest.Deadline); ; time.Sleep(time.Millisecond) {
+		st := rec.Kit.Stats()
+		if st.Counts[server.CountHooksDone] == st.Counts[server.CountHooksStarted] && st.Counts[server.CountHooksStarted] > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the post-start hooks did not end within %v", kittest.Deadline)
+		}
+	}
 	roots := x509.NewCertPool()
 	roots.AddCert(s.SecureServing.ServerCert.GeneratedCert.Leaf)
 	return securePort{addr: ln.Addr().String(), roots: roots}

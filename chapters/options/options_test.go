@@ -71,7 +71,7 @@ func TestValidate(t *testing.T) {
 			[]string{"--authorization-mode AlwaysDeny,AlwaysDeny: names AlwaysDeny twice"}},
 		{"break", []string{"--break=listener"}, nil},
 		{"unknown break", []string{"--break=everything"},
-			[]string{"--break everything: unknown fault; allowed: listener, insecure-bind, apiextensions, slow-request, etcd"}},
+			[]string{"--break everything: unknown fault; allowed: listener, insecure-bind, apiextensions, slow-request, etcd, hook, hook-panic"}},
 		{"insecure port exposed", []string{"--insecure-bind-address=0.0.0.0"},
 			[]string{"--insecure-bind-address 0.0.0.0: the insecure port has no authentication or authorization, so it binds to loopback only"}},
 		{"insecure port exposed on purpose", []string{"--insecure-bind-address=0.0.0.0", "--allow-insecure-non-loopback"}, nil},

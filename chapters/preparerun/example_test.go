@@ -92,7 +92,7 @@ func newSecureServer() (*server.GenericAPIServer, error) {
 	c.SecureServingInfo = &server.SecureServingInfo{BindAddress: ln.Addr().String(), Listener: ln, Cert: &pair}
 	// New wants a loopback client config; this server has no hooks to use it.
 	c.LoopbackClientConfig = &rest.Config{Host: "https://" + ln.Addr().String()}
-	return c.Complete().New("example", server.EmptyDelegate)
+	return c.Complete().New(context.Background(), "example", server.EmptyDelegate)
 }
 
 // healthz asks addr's /healthz until it answers (the server starts in

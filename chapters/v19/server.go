@@ -58,7 +58,7 @@ func CreateServerChain(ctx context.Context, runOptions *options.ServerRunOptions
 	if err != nil {
 		return nil, err
 	}
-	kubeAPIServerConfig, insecureServingOptions, err := config.CreateKubeAPIServerConfig(ctx, runOptions, nodeTunneler, proxyTransport)
+	kubeAPIServerConfig, sharedInformers, versionedInformers, insecureServingOptions, err := config.CreateKubeAPIServerConfig(ctx, runOptions, nodeTunneler, proxyTransport)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func CreateServerChain(ctx context.Context, runOptions *options.ServerRunOptions
 	if err != nil {
 		return nil, err
 	}
-	kubeAPIServer, err := delegation.CreateKubeAPIServer(ctx, kubeAPIServerConfig, apiExtensionsServer.GenericAPIServer)
+	kubeAPIServer, err := delegation.CreateKubeAPIServer(ctx, kubeAPIServerConfig, apiExtensionsServer.GenericAPIServer, sharedInformers)
 	if err != nil {
 		return nil, err
 	}
@@ -97,11 +97,11 @@ func CreateServerChain(ctx context.Context, runOptions *options.ServerRunOptions
 	apiExtensionsServer.GenericAPIServer.PrepareRun(ctx)
 
 	// aggregator comes last in the chain
-	aggregatorConfig, err := delegation.CreateAggregatorConfig(ctx, *kubeAPIServerConfig.GenericConfig, runOptions)
+	aggregatorConfig, err := delegation.CreateAggregatorConfig(ctx, *kubeAPIServerConfig.GenericConfig, runOptions, versionedInformers)
 	if err != nil {
 		return nil, err
 	}
-	aggregatorServer, err := delegation.CreateAggregatorServer(ctx, aggregatorConfig, kubeAPIServer.GenericAPIServer)
+	aggregatorServer, err := delegation.CreateAggregatorServer(ctx, aggregatorConfig, kubeAPIServer.GenericAPIServer, sharedInformers, apiExtensionsServer.Informers)
 	if err != nil {
 		// we don't need special handling for innerStopCh because the aggregator server doesn't create any go routines
 		return nil, err

@@ -198,15 +198,17 @@ func traceOf(events []kittest.Event) *kittest.Trace {
 	return tr
 }
 
-// isWatchResult reports whether e is about the result channel of a
-// client's watch: the watch cache's cacheWatcher's, or, without the
-// watch cache, the storage's watchChan's. (The watch caches' own watches
-// of the storage never end: their spans, and so their events, are not in
-// the trace.)
-func isWatchResult(e kittest.Event) bool {
+// isTourWatchResult reports whether e is about the result channel of the
+// tour's watch of namespaces: the watch cache's cacheWatcher's, or,
+// without the watch cache, the storage's watchChan's. Not the informers'
+// watches (services, endpoints, APIServices), which end with stopCh, nor
+// the watch cache's own watch of the storage, which v1.7 never stops
+// (its span, in neverStopped, is ended as still running at the end).
+func isTourWatchResult(e kittest.Event, neverStopped map[string]bool) bool {
 	owner := e.Attrs[trace.ChanOwnerKey]
-	return e.Attrs[trace.ChanNameKey] == "result" && strings.HasPrefix(owner, "cacheWatcher.process") ||
-		e.Attrs[trace.ChanNameKey] == "resultChan" && strings.HasPrefix(owner, "watchChan.run")
+	return !neverStopped[e.SpanID] &&
+		(e.Attrs[trace.ChanNameKey] == "result" && strings.HasPrefix(owner, "cacheWatcher.process /namespaces") ||
+			e.Attrs[trace.ChanNameKey] == "resultChan" && strings.HasPrefix(owner, "watchChan.run /registry/namespaces/"))
 }
 
 // checkWatchOutlivesCascade checks the tour's watch against v1.7: its
@@ -215,12 +217,18 @@ func isWatchResult(e kittest.Event) bool {
 // listening", and after the tour hung up: stopCh does not end a watch,
 // its client going away does.
 func checkWatchOutlivesCascade(tr *kittest.Trace) error {
+	neverStopped := map[string]bool{}
+	for _, sp := range tr.Spans {
+		if sp.Attr(trace.NeverStoppedKey) != "" {
+			neverStopped[sp.ID] = true
+		}
+	}
 	var makes, closes, stops, listenerCloses, stopped, hangUps []kittest.Event
 	for _, e := range tr.Events() {
 		switch {
-		case e.Name == trace.EventChanMake && isWatchResult(e):
+		case e.Name == trace.EventChanMake && isTourWatchResult(e, neverStopped):
 			makes = append(makes, e)
-		case e.Name == trace.EventChanClose && isWatchResult(e):
+		case e.Name == trace.EventChanClose && isTourWatchResult(e, neverStopped):
 			closes = append(closes, e)
 		case e.Name == trace.EventChanClose && e.Attrs[trace.ChanNameKey] == "stopCh":
 			stops = append(stops, e)

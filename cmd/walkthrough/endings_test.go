@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -121,7 +123,14 @@ func TestBreakListenerPanicsWithUpstreamsMessage(t *testing.T) {
 	}
 	tr := kittest.ReadFile(t, path)
 	checkComplete(t, tr, trace.EndPanic)
-	serve := tr.Named("RunServer: serve")
+	// The secure port's serve goroutine was still running: its span says
+	// so. The insecure one's ended in the panic.
+	var serve []kittest.Span
+	for _, s := range tr.Named("RunServer: serve") {
+		if s.Attr(trace.StillRunningKey) != "true" {
+			serve = append(serve, s)
+		}
+	}
 	if len(serve) != 1 || !strings.Contains(serve[0].Lane(), "exception\n") {
 		t.Errorf("%d serve goroutines ended; want the one that panicked, with the exception recorded", len(serve))
 	}
@@ -144,5 +153,45 @@ func waitHealthy(t *testing.T, addr string) {
 		if time.Now().After(deadline) {
 			t.Fatalf("http://%s/healthz did not answer 200 within %v (last error %v)", addr, kittest.Deadline, err)
 		}
+	}
+}
+
+// TestBreakHookEndsTheProcessAsUpstream runs --break=hook and
+// --break=hook-panic in child processes. A hook that returns an error
+// ends the process as upstream's glog.Fatalf does: the fatal line, exit
+// 255. A hook that panics crashes it: HandleCrash logs the panic and
+// panics again, exit 2. Either way the trace is written first, complete,
+// and it ends in the broken hook's goroutine.
+func TestBreakHookEndsTheProcessAsUpstream(t *testing.T) {
+	for _, tt := range []struct {
+		fault  string
+		code   int
+		want   []string
+		ending trace.Ending
+	}{
+		{"hook", 255, []string{`PostStartHook "kubewalk/broken-hook" failed: --break=hook: the hook failed on purpose`}, trace.EndFatal},
+		{"hook-panic", 2, []string{`"Observed a panic" panic="--break=hook-panic: the hook panicked on purpose"`,
+			"panic: --break=hook-panic: the hook panicked on purpose"}, trace.EndPanic},
+	} {
+		t.Run(tt.fault, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "trace.json")
+			cmd, _ := child(t, "--break="+tt.fault+" --trace-file="+path)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != tt.code {
+				t.Fatalf("the walkthrough ended with %v; want exit %d. Output:\n%s", err, tt.code, out)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(string(out), want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			tr := kittest.ReadFile(t, path)
+			checkComplete(t, tr, tt.ending)
+			hook := tr.Named("runPostStartHook: kubewalk/broken-hook")
+			if len(hook) != 1 || hook[0].Attr(trace.UpstreamFunctionKey) != "server.runPostStartHook" {
+				t.Errorf("%d spans of the broken hook's goroutine; want one, mirroring upstream's hook goroutine", len(hook))
+			}
+		})
 	}
 }

@@ -324,7 +324,7 @@ func TestUntilInEachEra(t *testing.T) {
 		})
 	}
 	_, err := untilStep(server.EraModern, "nonblockingrun")
-	if err == nil || !strings.Contains(err.Error(), "not a step or a chapter") {
+	if err == nil || !strings.Contains(err.Error(), "not a step, a chapter or a post-start hook") {
 		t.Errorf("modern --until nonblockingrun: %v; want an error: modern has no insecure port", err)
 	}
 	for _, era := range server.Eras {
@@ -358,8 +358,12 @@ func TestTheRecordedErasAreTodays(t *testing.T) {
 			for _, part := range [][]view.Compared{d.Steps, d.Goroutines, d.Channels} {
 				for _, c := range part {
 					// The recordings bound kube-apiserver's default ports with
-					// CreateListener; a test passes listeners it bound.
-					if c.A != c.B && c.Name != "options.CreateListener" {
+					// CreateListener; a test passes listeners it bound. How
+					// many watches the informers open varies: one the server
+					// ends at shutdown (modern) may be opened again before
+					// the informer stops.
+					informersWatch := c.Name == "result" || strings.HasPrefix(c.Name, "cacheWatcher.process ")
+					if c.A != c.B && c.Name != "options.CreateListener" && !informersWatch {
 						t.Errorf("%s: recorded %d times, %d today", c.Name, c.A, c.B)
 					}
 				}
@@ -370,7 +374,7 @@ func TestTheRecordedErasAreTodays(t *testing.T) {
 					out = append(out, m.Key)
 				}
 				slices.Sort(out)
-				return out
+				return slices.Compact(out) // what it did, not how often: the informers' watches vary
 			}
 			if a, b := keys(d.ShutdownA), keys(d.ShutdownB); !slices.Equal(a, b) {
 				t.Errorf("the recorded shutdown did\n%q\ntoday's does\n%q", a, b)

@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kubewalk/kubewalk/server"
@@ -62,26 +64,42 @@ var chapterEnds = map[string]string{
 	"preparerun":     "server.preparedGenericAPIServer.NonBlockingRun",
 }
 
+// hookFunctions maps each post-start hook the walkthrough runs to the
+// upstream function it is: --until HOOK stops when that hook has
+// returned and its goroutine ends.
+var hookFunctions = map[string]string{
+	"generic-apiserver-start-informers":      "server.completedConfig.New.func2",
+	"start-apiextensions-informers":          "apiserver.completedConfig.New.func1",
+	"bootstrap-controller":                   "master.Controller.PostStartHook",
+	"start-kube-apiserver-informers":         "app.CreateKubeAPIServer.func1",
+	"start-kube-aggregator-informers":        "apiserver.completedConfig.NewWithDelegate.func1",
+	"apiservice-registration-controller":     "apiserver.completedConfig.NewWithDelegate.func2",
+	"apiservice-status-available-controller": "apiserver.completedConfig.NewWithDelegate.func3",
+	"kube-apiserver-autoregistration":        "app.createAggregatorServer.func1",
+}
+
 // untilStep returns the step function --until names, in era: a step
-// itself, or the last step of a chapter. It fails with the valid names.
+// itself, the last step of a chapter, or a post-start hook's function. It
+// fails with the valid names.
 func untilStep(era server.Era, name string) (string, error) {
 	steps := stepsOf(era)
 	if end, ok := steps.chapterEnds[name]; ok {
 		return end, nil
 	}
+	if function, ok := hookFunctions[name]; ok {
+		return function, nil
+	}
 	if slices.ContainsFunc(steps.order, func(s step) bool { return s.function == name }) {
 		return name, nil
 	}
-	var functions, chapters []string
+	var functions []string
 	for _, s := range steps.order {
 		functions = append(functions, s.function)
 	}
-	for c := range steps.chapterEnds {
-		chapters = append(chapters, c)
-	}
-	slices.Sort(chapters)
-	return "", lang.Errorf("--until %s: not a step or a chapter; steps: %s; chapters: %s",
-		name, strings.Join(functions, ", "), strings.Join(chapters, ", "))
+	chapters := slices.Sorted(maps.Keys(steps.chapterEnds))
+	hooks := slices.Sorted(maps.Keys(hookFunctions))
+	return "", lang.Errorf("--until %s: not a step, a chapter or a post-start hook; steps: %s; chapters: %s; hooks: %s",
+		name, strings.Join(functions, ", "), strings.Join(chapters, ", "), strings.Join(hooks, ", "))
 }
 
 // newStepper returns the pauses --until and --step ask for, speaking l,
@@ -98,13 +116,15 @@ func newStepper(wf *walkthroughFlags, env runEnv, l lang.Lang) (*stepper, error)
 	if err != nil {
 		return nil, err
 	}
-	p := &stepper{step: wf.Step, in: bufio.NewReader(env.stdin), out: env.stdout, signals: env.signals, lang: l, steps: stepsOf(era)}
+	p := &stepper{step: wf.Step, in: bufio.NewReader(env.stdin), out: env.stdout, signals: env.signals, lang: l, steps: stepsOf(era),
+		passed: make(chan struct{}), serve: wf.Serve}
 	if wf.Until != "" {
 		until, err := untilStep(era, wf.Until)
 		if err != nil {
 			return nil, err
 		}
 		p.until = until
+		p.untilHook = slices.Contains(slices.Collect(maps.Values(hookFunctions)), until)
 	}
 	return p, nil
 }
@@ -123,7 +143,20 @@ type stepper struct {
 
 	mu   sync.Mutex
 	done bool // q was pressed: pause no more
+
+	// passed is closed once the --until pause is over (or q was pressed):
+	// when --until names a hook, the tour waits for it, so that a pause in
+	// a hook's goroutine, which does not hold the startup up, holds the
+	// tour's requests. (A step's pause holds the startup itself.)
+	passed     chan struct{}
+	passedOnce sync.Once
+	serve      bool        // --serve: no tour, so q sends SIGINT itself
+	untilHook  bool        // --until names a post-start hook (until is cleared once it paused)
+	quit       atomic.Bool // q was pressed; the tour sends SIGINT
 }
+
+// untilPassed returns a channel closed once the --until pause is over.
+func (p *stepper) untilPassed() <-chan struct{} { return p.passed }
 
 // pause is the kit's Pause hook.
 func (p *stepper) pause(up trace.Upstream, ended bool) {
@@ -142,8 +175,11 @@ func (p *stepper) pause(up trace.Upstream, ended bool) {
 		printState(p.out, p.lang, settled(p.kit))
 		if then := p.steps.thenAfter[up.Function]; then != "" {
 			fmt.Fprint(p.out, p.lang.Sayf("  next: %s\n", p.lang.Say(then)))
+		} else if slices.Contains(slices.Collect(maps.Values(hookFunctions)), up.Function) {
+			fmt.Fprint(p.out, p.lang.Sayf("  next: %s\n", p.lang.Say(thenAfterHook)))
 		}
 		p.prompt(p.lang.Say("Enter continues; q shuts down through the normal cascade: "))
+		p.passedOnce.Do(func() { close(p.passed) })
 	}
 }
 
@@ -155,10 +191,25 @@ func (p *stepper) prompt(question string) {
 	if err == nil && strings.TrimSpace(line) != "q" {
 		return
 	}
-	fmt.Fprintln(p.out, p.lang.Say("\nshutting down: sending SIGINT"))
 	p.done = true
-	p.signals <- os.Interrupt
+	p.passedOnce.Do(func() { close(p.passed) })
+	if p.serve {
+		fmt.Fprintln(p.out, p.lang.Say("\nshutting down: sending SIGINT"))
+		p.signals <- os.Interrupt
+		return
+	}
+	// A signal now would close stopCh before the post-start hooks ran,
+	// and the bootstrap controller's first repair would find the secure
+	// port closed and end the process, as upstream's would. The tour
+	// sends it once the servers are up.
+	fmt.Fprintln(p.out, p.lang.Say("\nshutting down: the tour sends SIGINT once the servers are up"))
+	p.quit.Store(true)
 }
+
+// quitting reports whether q was pressed (not in --serve mode): the tour
+// then sends SIGINT as soon as the servers are up, instead of its
+// requests.
+func (p *stepper) quitting() bool { return p.quit.Load() }
 
 // does is what function does, as --step explains it.
 func (e eraSteps) does(function string) string {
@@ -181,8 +232,11 @@ var thenAfter = map[string]string{
 	"app.createAggregatorServer":                     lang.N("BuildInsecureHandlerChain and NonBlockingRun open the insecure port."),
 	"kubeserver.NonBlockingRun":                      lang.N("the aggregator's PrepareRun().Run opens the secure port."),
 	"server.RunServer":                               lang.N("back in NonBlockingRun, the forwarding goroutine starts; the secure port comes next."),
-	"server.preparedGenericAPIServer.NonBlockingRun": lang.N("Run blocks on stopCh until something closes it."),
+	"server.preparedGenericAPIServer.NonBlockingRun": lang.N("the post-start hooks run, each in its goroutine; Run blocks on stopCh until something closes it."),
 }
+
+// thenAfterHook says what happens after a post-start hook --until stops at.
+var thenAfterHook = lang.N("the hook's goroutine ends; the other hooks run on, and /healthz answers ok once every one is done.")
 
 // settleWait bounds how long a pause waits for the goroutines to settle.
 const settleWait = 5 * time.Second

@@ -58,10 +58,32 @@ func TestUntilThenQuitShutsDownThroughTheCascade(t *testing.T) {
 	}
 }
 
+// TestUntilAHookPausesWhenItsGoroutineEnds: --until bootstrap-controller
+// pauses once that hook has returned: its done channel closed, the
+// bootstrap controller's loops alive, waiting on their stop channel, which
+// upstream never closes. Enter lets the tour run to its normal end.
+func TestUntilAHookPausesWhenItsGoroutineEnds(t *testing.T) {
+	code, out, ending := experiment(t, "\n", false, "--until", "bootstrap-controller")
+	for _, want := range []string{
+		"■ paused after master.Controller.PostStartHook",
+		"v1.7 never calls Runner.Stop (v1.9 does: kubernetes PR #53821):",
+		"      goroutine bootstrap: RunKubernetesService\n",
+		"      chan stop (closed by Runner.Stop)\n",
+		"next: the hook's goroutine ends; the other hooks run on, and /healthz answers ok once every one is done.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if code != 0 || ending != string(trace.EndNormal) {
+		t.Errorf("exit %d, ending %q; want 0 and a normal ending after Enter", code, ending)
+	}
+}
+
 func TestUntilAnUnknownStepListsTheValidOnes(t *testing.T) {
 	code, out, _ := experiment(t, "", false, "--until", "app.Nothing")
-	if code != 2 || !strings.Contains(out, "--until app.Nothing: not a step or a chapter; steps: main.main,") ||
-		!strings.Contains(out, "chapters: aggregator,") {
+	if code != 2 || !strings.Contains(out, "--until app.Nothing: not a step, a chapter or a post-start hook; steps: main.main,") ||
+		!strings.Contains(out, "chapters: aggregator,") || !strings.Contains(out, "hooks: apiservice-registration-controller,") {
 		t.Errorf("exit %d; want 2 and the valid names:\n%s", code, out)
 	}
 }

@@ -49,18 +49,33 @@ func TestFaults(t *testing.T) {
 					t.Error("a server started although the chain could not be built")
 				}
 			}},
-		// The fault holds the port, so listening fails as upstream's does.
+		// The fault holds the port, so listening fails as upstream's does,
+		// before NonBlockingRun runs the post-start hooks: their done
+		// channels, made as each was added, stay open.
 		{"insecure-bind", 1, "bind: address already in use", trace.EndError,
 			func(t *testing.T, tr *kittest.Trace, log string) {
 				sum := tr.Summary(t)
+				dones, hooksRun := 0, 0
+				for _, e := range tr.Events() {
+					if e.Name == trace.EventChanMake && e.Attrs[trace.ChanNameKey] == "done" {
+						dones++
+					}
+				}
+				for _, s := range tr.Spans {
+					if strings.HasPrefix(s.Name, "runPostStartHook: ") {
+						hooksRun++
+					}
+				}
 				neverClosed := 0 // the watch caches' channels, which v1.7 never closes
 				for _, e := range sum.Events {
 					if e.Name == trace.EventStillOpen && e.Attrs[trace.StillOpenKindKey] == "chan" && e.Attrs[trace.StillOpenNeverKey] != "" {
 						neverClosed++
 					}
 				}
-				if sum.Attr(trace.ChansMadeKey) != strconv.Itoa(2+neverClosed) || sum.Attr(trace.ChansClosedKey) != "2" || sum.Attr(trace.ListenersOpenedKey) != "0" {
-					t.Errorf("summary %v; want stopCh and internalStopCh made and closed (and %d never closed), nothing listening", sum.Attrs, neverClosed)
+				if dones == 0 || sum.Attr(trace.ChansMadeKey) != strconv.Itoa(2+dones+neverClosed) || sum.Attr(trace.ChansClosedKey) != "2" ||
+					sum.Attr(trace.ListenersOpenedKey) != "0" || hooksRun != 0 {
+					t.Errorf("summary %v, %d hooks' done channels, %d never closed; want stopCh and internalStopCh made and closed, "+
+						"the hooks' done channels made and none run, nothing listening", sum.Attrs, dones, neverClosed)
 				}
 			}},
 		// v1.7: Run returns at once; the exit (the tour's hanging up in its

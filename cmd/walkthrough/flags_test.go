@@ -38,7 +38,7 @@ func TestBadInputIsOneLine(t *testing.T) {
 			var stdout, stderr syncBuffer
 			code := run(context.Background(), []string{"--log-format", format, "--break=bogus", "--trace-file", ""},
 				runEnv{stopNeverStopped: true, stdout: &stdout, stderr: &stderr, signals: make(chan os.Signal, 2)})
-			want := "walkthrough: --break bogus: unknown fault; allowed: listener, insecure-bind, apiextensions, slow-request, etcd\n"
+			want := "walkthrough: --break bogus: unknown fault; allowed: listener, insecure-bind, apiextensions, slow-request, etcd, hook, hook-panic\n"
 			if code != 1 || stderr.String() != want || stdout.String() != "" {
 				t.Errorf("exit %d, stderr %q, stdout %q; want 1, %q and nothing", code, stderr.String(), stdout.String(), want)
 			}

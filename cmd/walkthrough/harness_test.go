@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 		// A child process of a test: be the walkthrough, on the two
 		// listeners the test bound and passed as files 3 and 4, with real
 		// SIGINT and SIGTERM.
-		env := runEnv{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin,
+		env := runEnv{stopNeverStopped: true, stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin,
 			signals: make(chan os.Signal, 2), insecure: inherited(3), secure: inherited(4)}
 		os.Exit(run(context.Background(), strings.Fields(args), env))
 	}

@@ -95,8 +95,11 @@ func run(ctx context.Context, args []string, env runEnv) int {
 	if pauses != nil {
 		pauses.kit = kit
 	}
+	if env.stopNeverStopped {
+		defer stopNeverStopped(kit)
+	}
 	start := time.Now()
-	code, ending := runSteps(ctx, kit, args, wf, env, era)
+	code, ending := runSteps(ctx, kit, args, wf, env, era, pauses)
 	if ending == "" {
 		kit.Discard() // nothing ran: leave nothing behind
 		return code
@@ -166,7 +169,7 @@ func logFormatOr(f string) string {
 // runSteps mirrors kube-apiserver's main: options, flags, the signal
 // handler, app.Run. It returns the exit code and how the run ended, or an
 // empty ending when it stopped before the signal handler was set up.
-func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroughFlags, env runEnv, era server.Era) (code int, ending trace.Ending) {
+func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroughFlags, env runEnv, era server.Era, pauses *stepper) (code int, ending trace.Ending) {
 	stdout, stderr, l := env.stdout, env.stderr, lang.From(ctx)
 	eraMain := eraMains[era]
 	ctx, end := trace.Step(ctx, eraMain.main)
@@ -238,7 +241,7 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 	defer release()
 	// --8<-- [start:run]
 	stopCh := eraMain.setupSignalHandler(runCtx, env.signals) // server.SetupSignalHandler in v1.7
-	tour := startTour(runCtx, s, wf.Serve, wf.Until == "" && !wf.Step, env.signals, struck, token, outage)
+	tour := startTour(runCtx, s, wf.Serve, wf.Until == "" && !wf.Step, env.signals, struck, token, outage, pauses)
 	err = eraMain.run(ctx, s, stopCh) // app.Run in v1.7 (eras.go)
 	// --8<-- [end:run]
 	cancel() // ends the signal handler's goroutine, and the tour if Run failed

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kubewalk/kubewalk/server"
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/kubewalk/kubewalk/trace/lang"
 )
@@ -18,17 +19,26 @@ var endings = map[trace.Ending]string{
 }
 
 // printSummary writes, in l, what the run started and ended, and how many
-// requests were only counted, when some were. What upstream never stops
-// or closes is listed apart, under its reason, from what is still open by
-// mistake.
+// requests were only counted, when some were. Goroutines that served one
+// request are counted on a line of their own: as many as the requests,
+// they vary from run to run. What upstream never stops or closes is
+// listed apart, under its reason, from what is still open by mistake.
 func printSummary(w io.Writer, l lang.Lang, st trace.Stats, rc trace.RequestCounts, ending trace.Ending, wall time.Duration, traceFile string) {
 	line := func(s string) { fmt.Fprintln(w, s) }
 	line(l.Say("\nwalkthrough summary"))
 	line(l.Sayf("  ended:      %s", l.Say(endings[ending])))
 	line(l.Sayf("  steps:      %d", st.Steps))
-	line(l.Sayf("  goroutines: %d started, %d ended", st.GoroutinesStarted, st.GoroutinesEnded))
+	line(l.Sayf("  goroutines: %d started, %d ended",
+		st.GoroutinesStarted-st.RequestGoroutinesStarted, st.GoroutinesEnded-st.RequestGoroutinesEnded))
+	if st.RequestGoroutinesStarted > 0 {
+		line(l.Sayf("  requests:   served with %d goroutines started, %d ended",
+			st.RequestGoroutinesStarted, st.RequestGoroutinesEnded))
+	}
 	line(l.Sayf("  channels:   %d made, %d closed", st.ChansMade, st.ChansClosed))
 	line(l.Sayf("  listeners:  %d opened, %d closed", st.ListenersOpened, st.ListenersClosed))
+	if started := st.Counts[server.CountHooksStarted]; started > 0 {
+		line(l.Sayf("  hooks:      %d post-start hooks started, %d done", started, st.Counts[server.CountHooksDone]))
+	}
 	line(l.Sayf("  wall time:  %s", wall.Round(time.Microsecond)))
 	rest, never := splitOpen(st.Open)
 	if len(rest) == 0 {

@@ -74,9 +74,13 @@ var tourRequests = []tourRequest{
 // waits for it to close: a fault must strike before the tour can stop
 // the run. token, when not empty, is the tour's credential for the
 // secure port (tourCredential). outage, when not nil, runs after the
-// tour's watch is open, before the tour stops the run.
+// tour's watch is open, before the tour stops the run. With pauses
+// (--until, --step), it waits for the --until pause to be over before its
+// requests, and sends SIGINT instead of them if q was pressed. Once the
+// ports answer and the post-start hooks are done, it shows
+// /healthz?verbose and what the hooks made.
 func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded bool, signals chan<- os.Signal, struck <-chan struct{}, token string,
-	outage tourOutage) *tour {
+	outage tourOutage, pauses *stepper) *tour {
 	t := &tour{}
 	insecure, secure := bases(s)
 	if serve {
@@ -112,12 +116,30 @@ func startTour(ctx context.Context, s *options.ServerRunOptions, serve, bounded 
 		if modernEra {
 			ready = waitReadyz(ctx, authed, wait, secure)
 		}
-		if !ready {
+		if !ready || !waitHooks(ctx, wait) {
 			if ctx.Err() == nil { // not Run failing: the servers never answered
 				t.failed.Store(true)
 				signals <- os.Interrupt
 			}
 			return
+		}
+		if pauses != nil && pauses.untilHook {
+			// A pause in a hook's goroutine holds nothing else up: wait for it.
+			select { // a plain select: the tour's own wait, not a channel of the story
+			case <-pauses.untilPassed():
+			case <-ctx.Done():
+				return
+			}
+		}
+		if pauses != nil && pauses.quitting() {
+			trace.Log(ctx).Info().Str(trace.LogNoteKey, lang.Say(ctx, "q was pressed: the servers are up, so the shutdown finds the hooks done")).
+				Msg(lang.Say(ctx, "sending SIGINT"))
+			signals <- os.Interrupt
+			return
+		}
+		if insecure != "" {
+			showHealthz(ctx, c, insecure)
+			showCluster(ctx, insecure, noAggregator)
 		}
 		for _, r := range tourRequests {
 			base, client := insecure, c
@@ -273,14 +295,27 @@ func listening(ctx context.Context, bases ...string) bool {
 
 // waitReady polls /healthz on each port that is on until it answers 200,
 // ctx is done or wait has passed (0: no deadline); it reports whether all
-// answered.
+// answered. The first answer that says a check is failing (a post-start
+// hook not yet finished, or the aggregator's APIServices not yet
+// available) is logged, whole: /healthz is verbose when it fails.
 func waitReady(ctx context.Context, c *http.Client, wait time.Duration, bases ...string) bool {
 	deadline := time.Now().Add(wait)
+	shown := false
 	for _, base := range bases {
 		if base == "" {
 			continue
 		}
-		for !healthy(ctx, c, base+"/healthz") {
+		for {
+			code, body, err := get(ctx, c, base+"/healthz")
+			if err == nil && healthyCode(code) {
+				break
+			}
+			if err == nil && code == http.StatusInternalServerError && !shown {
+				shown = true
+				trace.Log(ctx).Info().Int("status", code).Strs("failing", failingChecks(body)).Str(trace.LogNoteKey,
+					lang.Say(ctx, "each post-start hook's check fails until the hook returns, autoregister-completion until every APIService it registers is Available")).
+					Msg(lang.Sayf(ctx, "while the hooks run, GET %s/healthz answers %d", base, code))
+			}
 			if ctx.Err() != nil {
 				return false
 			}
@@ -295,18 +330,71 @@ func waitReady(ctx context.Context, c *http.Client, wait time.Duration, bases ..
 	return true
 }
 
-func healthy(ctx context.Context, c *http.Client, url string) bool {
+// waitHooks waits, for at most wait (0: no limit), until every post-start
+// hook has returned, as the kit counts them, and every loop a hook started
+// that upstream never stops (the bootstrap controller's) has made its
+// first run and waits for the next. Without the insecure port the tour
+// cannot read /healthz (the secure port refuses anonymous requests); and
+// a SIGINT while a loop's first run is under way would cut its requests
+// off, at random, in the middle.
+func waitHooks(ctx context.Context, wait time.Duration) bool {
+	deadline := time.Now().Add(wait)
+	for {
+		st, ok := trace.StatsFrom(ctx)
+		started := st.Counts[server.CountHooksStarted]
+		if !ok || started > 0 && st.Counts[server.CountHooksDone] == started && !slices.ContainsFunc(st.Open, running) {
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		if wait > 0 && time.Now().After(deadline) {
+			trace.Log(ctx).Error().
+				Msg(lang.Sayf(ctx, "tour: the post-start hooks were not done in %s; stopping the server", wait))
+			return false
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// running reports whether o is a loop of the bootstrap controller, which
+// v1.7 never stops, that is not waiting on a channel: its first run is
+// not over. (The watch caches' goroutines, never stopped either, wait in
+// plain selects and reflectors: they are not the hooks' to wait for.)
+func running(o trace.Open) bool {
+	return o.Kind == "goroutine" && strings.HasPrefix(o.Name, "bootstrap: ") && o.WaitingOn == ""
+}
+
+// failingChecks returns the checks a failing /healthz body names: its
+// "[-]<name> failed: reason withheld" lines.
+func failingChecks(body string) []string {
+	var failing []string
+	for _, line := range strings.Split(body, "\n") {
+		if name, ok := strings.CutPrefix(line, "[-]"); ok {
+			name, _, _ = strings.Cut(name, " ")
+			failing = append(failing, name)
+		}
+	}
+	return failing
+}
+
+// healthyCode reports whether a /healthz status says the port is up. The
+// secure port refuses an anonymous /healthz when anonymous requests are
+// off (under AlwaysAllow, always): it is up all the same.
+func healthyCode(code int) bool {
+	return code == http.StatusOK || code == http.StatusUnauthorized || code == http.StatusForbidden
+}
+
+// get sends GET url and returns the status and the body.
+func get(ctx context.Context, c *http.Client, url string) (int, string, error) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	resp, err := c.Do(req)
 	if err != nil {
-		return false
+		return 0, "", err
 	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	// The secure port refuses an anonymous /healthz when anonymous
-	// requests are off (under AlwaysAllow, always): it is up all the same.
-	return resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusUnauthorized ||
-		resp.StatusCode == http.StatusForbidden
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), err
 }
 
 // tourGet sends one request and logs who answered it, with note.

@@ -33,34 +33,61 @@ func watchNamespaces(ctx context.Context, base, token string) *tourWatch {
 		return nil
 	}
 	url := base + "/api/v1/namespaces"
-	// The request ends when the tour hangs up, not when the run's context
-	// is done, so that the log says which came first.
-	reqCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	// timeoutSeconds as an informer sends it (client-go picks 5 to 10
-	// minutes); without it the server picks one at random.
-	req, _ := http.NewRequestWithContext(reqCtx, http.MethodGet, url+"?watch=1&timeoutSeconds=600", nil)
 	// A transport of its own, so that no connection outlives the tour.
 	var transport http.RoundTripper = &http.Transport{DisableKeepAlives: true,
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} // the secure port's self-signed certificate, as curl -k
 	if token != "" {
 		transport = bearer{token, transport}
 	}
+	c := &http.Client{Transport: transport}
+	// As kubectl get ns -w does: list, then watch from the list's
+	// resourceVersion, so that the watch sends only what changes next
+	// (from no resourceVersion it would first send every namespace the
+	// bootstrap controller made).
+	rv, err := listResourceVersion(ctx, c, url)
+	if err != nil {
+		trace.Log(ctx).Error().Err(err).Msg("tour: GET " + url)
+		return nil
+	}
+	// The request ends when the tour hangs up, not when the run's context
+	// is done, so that the log says which came first.
+	reqCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	// timeoutSeconds as an informer sends it (client-go picks 5 to 10
+	// minutes); without it the server picks one at random.
+	watchURL := url + "?watch=1&timeoutSeconds=600&resourceVersion=" + rv
+	req, _ := http.NewRequestWithContext(reqCtx, http.MethodGet, watchURL, nil)
 	resp, err := transport.RoundTrip(req)
 	if err != nil {
 		cancel()
-		trace.Log(ctx).Error().Err(err).Msg("tour: GET " + url + "?watch=1&timeoutSeconds=600")
+		trace.Log(ctx).Error().Err(err).Msg("tour: GET " + watchURL)
 		return nil
 	}
 	trace.Log(ctx).Info().Int("status", resp.StatusCode).
 		Str(trace.LogNoteKey, lang.Say(ctx, "a watch: long-running, so no request timeout and no in-flight limit; it stays open")).
-		Msgf("GET %s?watch=1&timeoutSeconds=600 → %d", url, resp.StatusCode)
+		Msgf("GET %s → %d", watchURL, resp.StatusCode)
 	w := &tourWatch{body: resp.Body, dec: json.NewDecoder(resp.Body), hangUp: cancel}
-	c := &http.Client{Transport: transport}
 	tourSend(ctx, c, http.MethodPost, url, `{"metadata":{"name":"walkthrough"}}`)
 	w.next(ctx)
 	tourSend(ctx, c, http.MethodDelete, url+"/walkthrough", "")
 	w.next(ctx)
 	return w
+}
+
+// listResourceVersion lists url and returns the list's resourceVersion.
+func listResourceVersion(ctx context.Context, c *http.Client, url string) (string, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Metadata struct{ ResourceVersion string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		return "", err
+	}
+	return list.Metadata.ResourceVersion, nil
 }
 
 // next reads the watch's next event and logs it.

@@ -80,6 +80,14 @@ func apiResourceList(info *APIGroupInfo) *metav1.APIResourceList {
 			Verbs:        verbs(),
 			ShortNames:   slices.Clone(res.ShortNames), // not the caller's slice
 		})
+		if res.StatusStrategy != nil {
+			list.APIResources = append(list.APIResources, metav1.APIResource{
+				Name:       res.Name + "/status",
+				Namespaced: res.Namespaced,
+				Kind:       res.Kind,
+				Verbs:      metav1.Verbs{"get", "patch", "update"},
+			})
+		}
 	}
 	return list
 }

@@ -48,7 +48,7 @@ func (s *requestScope) list(r *http.Request, namespace string) (runtime.Object, 
 	if err != nil {
 		return nil, err
 	}
-	list, err := s.store.List(r.Context(), opts)
+	list, err := s.storage.List(r.Context(), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +86,7 @@ func (s *requestScope) listOptions(r *http.Request) (*metainternalversion.ListOp
 }
 
 func (s *requestScope) get(r *http.Request, name string) (runtime.Object, error) {
-	return s.store.Get(r.Context(), name, &metav1.GetOptions{})
+	return s.storage.Get(r.Context(), name, &metav1.GetOptions{})
 }
 
 func (s *requestScope) create(r *http.Request) (runtime.Object, error) {
@@ -94,19 +94,20 @@ func (s *requestScope) create(r *http.Request) (runtime.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.store.Create(r.Context(), obj)
+	return s.storage.Create(r.Context(), obj)
 }
 
-func (s *requestScope) update(r *http.Request, name string) (runtime.Object, error) {
+// update replaces the object called name and returns it as stored, and
+// whether it was created (when the strategy creates on update).
+func (s *requestScope) update(r *http.Request, name string) (runtime.Object, bool, error) {
 	obj, err := s.decodeForWrite(r)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := checkName(obj, name); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	out, _, err := s.store.Update(r.Context(), name, rest.DefaultUpdatedObjectInfo(obj))
-	return out, err
+	return s.storage.Update(r.Context(), name, rest.DefaultUpdatedObjectInfo(obj))
 }
 
 // checkName refuses an object whose name is not the one on the URL.
@@ -125,7 +126,7 @@ func checkName(obj runtime.Object, name string) error {
 // delete removes the object at once and returns it as it was. The body,
 // which may carry DeleteOptions, is not read.
 func (s *requestScope) delete(r *http.Request, name string) (runtime.Object, error) {
-	out, _, err := s.store.Delete(r.Context(), name, nil)
+	out, _, err := s.storage.Delete(r.Context(), name, nil)
 	return out, err
 }
 

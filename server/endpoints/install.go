@@ -12,6 +12,7 @@ import (
 	"github.com/kubewalk/kubewalk/server/registry"
 	"github.com/kubewalk/kubewalk/server/registry/rest"
 	"github.com/kubewalk/kubewalk/server/storage/memory"
+	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -50,6 +51,26 @@ type Resource struct {
 	// which checks the metadata only. Its NamespaceScoped must agree
 	// with Namespaced.
 	Strategy Strategy
+
+	// StatusStrategy, if not nil, serves the status subresource,
+	// <name>/status (GET, PUT, PATCH): the same objects, updated with this
+	// strategy, which keeps all but the status (upstream's StatusREST).
+	StatusStrategy rest.RESTUpdateStrategy
+
+	// Storage, if not nil, wraps the resource's registry.Store in the
+	// resource's own REST storage, which does more around the generic
+	// verbs (as the service REST allocates cluster IPs around Create).
+	// Watches go to the Store itself.
+	Storage func(store *registry.Store) RESTStorage
+}
+
+// RESTStorage serves a resource's verbs but watch; *registry.Store is one.
+type RESTStorage interface {
+	List(ctx context.Context, options *metainternalversion.ListOptions) (runtime.Object, error)
+	Get(ctx context.Context, name string, options *metav1.GetOptions) (runtime.Object, error)
+	Create(ctx context.Context, obj runtime.Object) (runtime.Object, error)
+	Update(ctx context.Context, name string, objInfo rest.UpdatedObjectInfo) (runtime.Object, bool, error)
+	Delete(ctx context.Context, name string, options *metav1.DeleteOptions) (runtime.Object, bool, error)
 }
 
 // Strategy is a resource's create and update strategy.
@@ -181,7 +202,18 @@ func newScopes(ctx context.Context, info *APIGroupInfo) (map[string]*requestScop
 		if err != nil {
 			return nil, fmt.Errorf("resource %q: %w", res.Name, err)
 		}
-		scope.store = store
+		scope.store, scope.storage = store, store
+		if res.Storage != nil {
+			scope.storage = res.Storage(store)
+		}
+		if res.StatusStrategy != nil {
+			// The status subresource: the same storage, another update strategy.
+			statusStore := *store
+			statusStore.UpdateStrategy = res.StatusStrategy
+			status := *scope
+			status.storage, status.subresource = &statusStore, "status"
+			scope.status = &status
+		}
 		scopes[res.Name] = scope
 	}
 	return scopes, nil

@@ -35,7 +35,7 @@ func (s *requestScope) patch(r *http.Request, name string) (runtime.Object, erro
 	applyPatch := func(ctx context.Context, _, current runtime.Object) (runtime.Object, error) {
 		return s.applyPatch(patchType, patchJS, current, name)
 	}
-	out, _, err := s.store.Update(r.Context(), name, rest.DefaultUpdatedObjectInfo(nil, applyPatch))
+	out, _, err := s.storage.Update(r.Context(), name, rest.DefaultUpdatedObjectInfo(nil, applyPatch))
 	return out, err
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/kubewalk/kubewalk/server/registry"
@@ -24,9 +25,13 @@ import (
 //	namespaces/<ns>/<resource>/<name>
 //	watch/<any of the paths above>     GET watch (v1.7's deprecated legacy watch paths)
 //
+//	<resource>/<name>/status           GET, PUT, PATCH: the status subresource,
+//	                                   for a resource with a StatusStrategy
+//
 // A namespaced resource's collection without a namespace lists (and
-// watches) all namespaces (GET only). Any other path, including
-// subresources such as namespaces/<name>/status, is a 404 NotFound Status.
+// watches) all namespaces (GET only). Any other path, including other
+// subresources such as namespaces/<name>/finalize, is a 404 NotFound
+// Status.
 type restHandler struct {
 	prefix string
 	scopes map[string]*requestScope // by resource name
@@ -112,6 +117,9 @@ func (h *restHandler) requestInfo(r *http.Request) (requestInfo, bool) {
 		}
 	}
 	scope, ok := h.scopes[parts[0]]
+	if ok && len(parts) == 3 && parts[2] == "status" && scope.status != nil && !watchPath {
+		scope, parts = scope.status, parts[:2]
+	}
 	if !ok || len(parts) > 2 {
 		return ri, false
 	}
@@ -159,6 +167,8 @@ func (ri requestInfo) allowedMethods() []string {
 	switch {
 	case ri.watchPath:
 		return []string{http.MethodGet}
+	case ri.scope.subresource != "":
+		return []string{http.MethodGet, http.MethodPut, http.MethodPatch}
 	case ri.name != "":
 		return []string{http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete}
 	case ri.scope.Namespaced && ri.namespace == "":
@@ -185,7 +195,12 @@ type requestScope struct {
 	Resource
 	kind       schema.GroupVersionKind      // of one object
 	serializer runtime.NegotiatedSerializer // JSON only for unstructured resources
-	store      *registry.Store
+	store      *registry.Store              // the objects; watches read it
+	storage    RESTStorage                  // serves the other verbs: store, or Resource.Storage's
+	// status serves <name>/status, when the resource has the subresource;
+	// subresource is "status" in that scope, "" in the resource's.
+	status      *requestScope
+	subresource string
 
 	minRequestTimeout time.Duration // see APIGroupInfo
 }
@@ -213,7 +228,16 @@ func (s *requestScope) serve(r *http.Request, ri requestInfo) (int, runtime.Obje
 		obj, err := finishRequest(r, func() (runtime.Object, error) { return s.create(r) })
 		return http.StatusCreated, obj, err
 	case "update":
-		obj, err := finishRequest(r, func() (runtime.Object, error) { return s.update(r, ri.name) })
+		// As upstream's wasCreated: set by the write, read once it answered.
+		var created atomic.Bool
+		obj, err := finishRequest(r, func() (runtime.Object, error) {
+			obj, c, err := s.update(r, ri.name)
+			created.Store(c)
+			return obj, err
+		})
+		if err == nil && created.Load() {
+			return http.StatusCreated, obj, err
+		}
 		return http.StatusOK, obj, err
 	case "patch":
 		obj, err := finishRequest(r, func() (runtime.Object, error) { return s.patch(r, ri.name) })

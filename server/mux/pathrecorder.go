@@ -77,6 +77,17 @@ func (m *PathRecorderMux) NotFoundHandler(notFoundHandler http.Handler) {
 	m.refreshMuxLocked()
 }
 
+// Unregister removes path, registered as a path or as a prefix, and its
+// listing; a path not registered is left alone.
+func (m *PathRecorderMux) Unregister(path string) {
+	m.lock.Lock()
+	defer m.lock.Unlock()
+	delete(m.pathToHandler, path)
+	delete(m.prefixToHandler, path)
+	m.exposedPaths = slices.DeleteFunc(m.exposedPaths, func(p string) bool { return p == path })
+	m.refreshMuxLocked()
+}
+
 // Handle registers handler for exactly path and lists path. It panics if
 // path is already registered.
 func (m *PathRecorderMux) Handle(path string, handler http.Handler) {

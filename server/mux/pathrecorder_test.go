@@ -125,3 +125,16 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("len(ListedPaths()) = %d; want 4", got)
 	}
 }
+
+func TestUnregisterRemovesAPathAndItsListing(t *testing.T) {
+	m := mux.NewPathRecorderMux("m")
+	m.Handle("/apis/g/v", http.NotFoundHandler())
+	m.UnlistedHandlePrefix("/apis/g/v/", http.NotFoundHandler())
+	m.Unregister("/apis/g/v")
+	m.Unregister("/apis/g/v/")
+	m.Unregister("/never/registered")
+	if paths := m.ListedPaths(); len(paths) != 0 {
+		t.Errorf("ListedPaths() = %q after Unregister; want none", paths)
+	}
+	m.Handle("/apis/g/v", http.NotFoundHandler()) // registering again does not panic
+}

@@ -22,8 +22,9 @@
 //   - Methods take a context.Context carrying the request's namespace.
 //   - Delete removes the object at once and returns it: no graceful
 //     deletion, finalizers, garbage collection or DeleteCollection.
-//   - No create on update (none of our resources allows it), no TTLs,
-//     export, Table conversion or initializers.
+//   - Create on update as upstream, for the resources that allow it
+//     (services and endpoints); no TTLs, export, Table conversion or
+//     initializers.
 //   - The decorators take a context (for the trace kit of the goroutines
 //     a watch cache starts) and return an error where upstream exits with
 //     glog.Fatalf; no trigger functions.

@@ -206,8 +206,10 @@ func (e *Store) Get(ctx context.Context, name string, options *metav1.GetOptions
 }
 
 // Update replaces the object called name with the one objInfo computes
-// from it, in one GuaranteedUpdate, and returns it as stored (and
-// whether it was created, which our strategies never allow). An update
+// from it, in one GuaranteedUpdate, and returns it as stored and whether
+// it was created: an update of an object not stored creates it, through
+// the create strategy, when the update strategy's AllowCreateOnUpdate
+// says so, and is a 404 otherwise. An update
 // naming a resourceVersion other than the stored one is a 409 Conflict;
 // one naming none updates whatever is stored if the strategy allows it,
 // and is a 422 otherwise.
@@ -222,14 +224,23 @@ func (e *Store) Update(ctx context.Context, name string, objInfo rest.UpdatedObj
 	}
 	out := e.NewFunc()
 	versioner := e.Storage.Versioner()
+	creating := false
 	err = e.Storage.GuaranteedUpdate(ctx, key, out, true, &preconditions,
 		func(existing runtime.Object, res storage.ResponseMeta) (runtime.Object, error) {
 			obj, err := objInfo.UpdatedObject(ctx, existing)
 			if err != nil {
 				return nil, err
 			}
-			if res.ResourceVersion == 0 { // nothing stored: no create on update here
-				return nil, apierrors.NewNotFound(e.QualifiedResource, name)
+			creating = false
+			if res.ResourceVersion == 0 { // nothing stored: create, if the strategy allows it
+				if !e.UpdateStrategy.AllowCreateOnUpdate() {
+					return nil, apierrors.NewNotFound(e.QualifiedResource, name)
+				}
+				creating = true
+				if err := rest.BeforeCreate(e.CreateStrategy, ctx, obj); err != nil {
+					return nil, err
+				}
+				return obj, nil
 			}
 			newVersion, err := versioner.ObjectResourceVersion(obj)
 			if err != nil {
@@ -253,9 +264,12 @@ func (e *Store) Update(ctx context.Context, name string, objInfo rest.UpdatedObj
 			return obj, nil
 		})
 	if err != nil {
+		if creating {
+			return nil, false, interpretCreateError(err, e.QualifiedResource, name)
+		}
 		return nil, false, interpretUpdateError(err, e.QualifiedResource, name)
 	}
-	return out, false, nil
+	return out, creating, nil
 }
 
 // Delete removes the object called name at once and returns it as it

@@ -262,7 +262,12 @@ func shutdownEvent(e *Event) (text, key string) {
 	case trace.EventListenerClose:
 		return "listener.close " + a["network.local.address"] + ":" + a["network.local.port"], trace.EventListenerClose
 	case "exception":
-		return "PANIC " + a["exception.message"], "PANIC"
+		// A panic's has the stack; an error a request or step recorded
+		// (an informer's request canceled at shutdown) has none.
+		if a["exception.stacktrace"] != "" {
+			return "PANIC " + a["exception.message"], "PANIC"
+		}
+		return "", ""
 	}
 	for _, words := range shutdownLogs {
 		if strings.HasPrefix(e.Name, words) {

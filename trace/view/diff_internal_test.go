@@ -57,3 +57,17 @@ func TestRequestOutcomeShowsAWatchsReasonUpToItsColon(t *testing.T) {
 		}
 	}
 }
+
+// A shutdown shows a panic (an exception with its stack, as the kit
+// records a goroutine's), not an error a request recorded (an informer's
+// request canceled at shutdown, which varies from run to run).
+func TestShutdownShowsPanicsNotErrors(t *testing.T) {
+	canceled := &Event{Name: "exception", Attrs: map[string]string{"exception.message": "context canceled"}}
+	if text, key := shutdownEvent(canceled); key != "" {
+		t.Errorf("a request's error shows as %q (%q); want nothing", text, key)
+	}
+	panicked := &Event{Name: "exception", Attrs: map[string]string{"exception.message": "boom", "exception.stacktrace": "goroutine 1 …"}}
+	if text, key := shutdownEvent(panicked); key != "PANIC" || text != "PANIC boom" {
+		t.Errorf("a panic shows as %q (%q); want PANIC boom", text, key)
+	}
+}
