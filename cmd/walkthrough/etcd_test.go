@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +21,7 @@ import (
 	"github.com/kubewalk/kubewalk/server/storage/etcd3/etcdtest"
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/kubewalk/kubewalk/trace/kittest"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -398,4 +401,93 @@ func TestBreakEtcd(t *testing.T) {
 		t.Logf("log:\n%s", log)
 	}
 	checkComplete(t, kittest.ReadFile(t, path), trace.EndNormal)
+}
+
+// TestTwoAPIServersOneEtcd runs two walkthroughs on one etcd, as two
+// apiservers of one cluster (--apiserver-count=2), each serving its secure
+// port on its own loopback address (127.0.0.1 and 127.0.0.2) and the same
+// port, as two machines would: what one writes the other reads, a watch
+// on one sees the writes through the other (each has its own watch cache,
+// fed by its own watch of etcd), and the kubernetes service's endpoints,
+// which each one's master-count reconciler keeps, come to name both.
+//
+// They advertise 198.51.100.1 and .2 (TEST-NET-2, documentation
+// addresses nothing here connects to), not their loopback addresses:
+// v1.7's endpoints validation refuses loopback addresses, so a
+// reconciler advertising 127.0.0.x could never write the endpoints.
+func TestTwoAPIServersOneEtcd(t *testing.T) {
+	etcd := etcdtest.Start(t)
+	secureA := listen(t)
+	_, port, _ := net.SplitHostPort(secureA.Addr().String())
+	secureB, err := net.Listen("tcp", net.JoinHostPort("127.0.0.2", port))
+	if err != nil {
+		t.Skipf("cannot listen on 127.0.0.2:%s for the second apiserver: %v", port, err)
+	}
+	defer secureB.Close()
+	servers := []struct {
+		advertise string
+		secure    net.Listener
+	}{{"198.51.100.1", secureA}, {"198.51.100.2", secureB}}
+	var bases []string
+	for _, srv := range servers {
+		cmd, addr := childOn(t, "--serve --log-level=warn --trace-file= --apiserver-count=2 --advertise-address="+srv.advertise+
+			" --etcd-servers="+etcd.ClientURL, srv.secure)
+		var out syncBuffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			cmd.Process.Signal(syscall.SIGTERM)
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("the apiserver advertising %s ended with %v:\n%s", srv.advertise, err, out.String())
+			}
+		}()
+		bases = append(bases, "http://"+addr)
+	}
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	for _, base := range bases {
+		waitStatus(t, c, base+"/healthz", http.StatusOK)
+	}
+	w := openWatch(t, bases[1]+"/api/v1/namespaces?watch=1&resourceVersion=0")
+	defer w.close()
+	if code, status := send(t, c, http.MethodPost, bases[0]+"/api/v1/namespaces", `{"metadata":{"name":"load-from-a"}}`); code != http.StatusCreated {
+		t.Fatalf("create through A: %d %+v", code, status)
+	}
+	if code, _ := send(t, c, http.MethodGet, bases[1]+"/api/v1/namespaces/load-from-a", ""); code != http.StatusOK {
+		t.Errorf("read through B of what A created: %d; want 200", code)
+	}
+	w.waitFor(t, []string{"load-from-a"})
+
+	want := []string{"198.51.100.1", "198.51.100.2"}
+	var got [2][]string
+	for deadline := time.Now().Add(kittest.Deadline); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		got = [2][]string{endpointAddresses(c, bases[0]), endpointAddresses(c, bases[1])}
+		if slices.Equal(got[0], want) && slices.Equal(got[1], want) {
+			return
+		}
+	}
+	t.Errorf("the kubernetes endpoints name %v through A and %v through B; want %v through both", got[0], got[1], want)
+}
+
+// endpointAddresses returns the addresses of the kubernetes service's
+// endpoints, read through base, sorted; nil when they cannot be read.
+func endpointAddresses(c *http.Client, base string) []string {
+	resp, err := c.Get(base + "/api/v1/namespaces/default/endpoints/kubernetes")
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	var ep corev1.Endpoints //lint:ignore SA1019 v1.7's kubernetes service has Endpoints, not EndpointSlices
+	if json.NewDecoder(resp.Body).Decode(&ep) != nil {
+		return nil
+	}
+	var ips []string
+	for _, subset := range ep.Subsets {
+		for _, a := range subset.Addresses {
+			ips = append(ips, a.IP)
+		}
+	}
+	slices.Sort(ips)
+	return ips
 }
