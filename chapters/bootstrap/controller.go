@@ -170,8 +170,9 @@ func (c *Controller) Start(ctx context.Context) {
 }
 
 // PreShutdownHook is the pre-shutdown hook bootstrap-controller of v1.9
-// and later (kubernetes PR #53821): it stops the runner's loops before
-// the server shuts down. v1.7 has no such hook.
+// (kubernetes PR #53821; stop-kubernetes-service-controller in modern): it
+// stops the runner's loops before the server shuts down. v1.7 has no such
+// hook.
 func (c *Controller) PreShutdownHook(ctx context.Context) error {
 	c.Stop(ctx)
 	return nil

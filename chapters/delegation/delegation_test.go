@@ -2,6 +2,7 @@ package delegation_test
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -108,5 +109,51 @@ func TestBeforeItsHooksTheAggregatorListsOnlyItsOwnGroup(t *testing.T) {
 	}
 	if want := []string{"apiregistration.k8s.io/v1beta1"}; !slices.Equal(groups, want) {
 		t.Errorf("/apis lists %q; want %q", groups, want)
+	}
+}
+
+// TestTheBootstrapControllersPreShutdownHookPerEra checks the pre-shutdown
+// hook CreateKubeAPIServer adds for the bootstrap controller in each era:
+// none in v1.7, bootstrap-controller in v1.9 (kubernetes PR #53821), and
+// stop-kubernetes-service-controller in modern.
+func TestTheBootstrapControllersPreShutdownHookPerEra(t *testing.T) {
+	for _, tt := range []struct {
+		era  server.Era
+		want []string
+	}{
+		{server.EraV17, nil},
+		{server.EraV19, []string{"bootstrap-controller"}},
+		{server.EraModern, []string{"stop-kubernetes-service-controller"}},
+	} {
+		t.Run(tt.era.String(), func(t *testing.T) {
+			ctx, rec := kittest.New(t)
+			t.Cleanup(func() { // the watch caches, which no era's test run stops
+				rec.Kit.StopNeverStopped()
+				rec.Wait(t)
+			})
+			s := options.NewServerRunOptions(ctx)
+			s.SetEra(tt.era)
+			ln, err := net.Listen("tcp", "127.0.0.1:0") // modern's only port: the loopback client's
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			s.SecureServing.Listener = ln
+			c, sharedInformers, _, _, err := config.CreateKubeAPIServerConfig(ctx, s, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kube, err := delegation.CreateKubeAPIServer(ctx, c, server.EmptyDelegate, sharedInformers)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for name := range kube.GenericAPIServer.PreShutdownHooks() {
+				got = append(got, name)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("pre-shutdown hooks %q; want %q", got, tt.want)
+			}
+		})
 	}
 }

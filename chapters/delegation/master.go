@@ -123,14 +123,27 @@ func installBootstrapController(ctx context.Context, s *server.GenericAPIServer,
 		trace.Fatalf(ctx, "Error registering PostStartHook %q: %v", "bootstrap-controller", err)
 	}
 	// --8<-- [end:bootstrap]
-	// From v1.9 a pre-shutdown hook stops the controller's loops.
+	// From v1.9 a pre-shutdown hook stops the controller's loops: v1.9
+	// names it as the post-start hook, modern stop-kubernetes-service-controller.
 	if c.GenericConfig.Era.Since(server.EraV19) {
 		bootstrapController.RunnerNeverStopped = ""
-		if err := s.AddPreShutdownHook("bootstrap-controller", bootstrapController.PreShutdownHook); err != nil {
-			trace.Fatalf(ctx, "Error registering PreShutdownHook %q: %v", "bootstrap-controller", err)
+		name := preShutdownHookName(c.GenericConfig.Era)
+		if err := s.AddPreShutdownHook(name, bootstrapController.PreShutdownHook); err != nil {
+			trace.Fatalf(ctx, "Error registering PreShutdownHook %q: %v", name, err)
 		}
 	}
 	return nil
+}
+
+// preShutdownHookName is the name of the bootstrap controller's
+// pre-shutdown hook in era: bootstrap-controller in v1.9 (pkg/master/master.go
+// at v1.9.0), stop-kubernetes-service-controller in modern
+// (pkg/controlplane/instance.go).
+func preShutdownHookName(era server.Era) string {
+	if era == server.EraModern {
+		return "stop-kubernetes-service-controller"
+	}
+	return "bootstrap-controller"
 }
 
 // LegacyRESTStorage is what the bootstrap controller needs of the core
