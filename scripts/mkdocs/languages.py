@@ -11,7 +11,8 @@ and `mkdocs serve` give the whole site. Both builds use this hook:
   start page when the page has no twin there.
 - The English build leaves docs/zh/ out of its own pages.
 - The Chinese build joins the lines of a paragraph that break between two
-  Chinese characters, which a browser would otherwise show as a space,
+  Chinese characters, or after Chinese punctuation, which a browser would
+  otherwise show as a space,
   and gives each heading of a page the id of the heading in
   the same place on the English page, so that an anchor names the same
   section in both languages (scripts/mkdocs/parity.py checks that the two
@@ -148,18 +149,29 @@ def ids(markdown):
 CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 CJK_END = re.compile("[" + CJK + "]$")
 CJK_START = re.compile("^[ \t]*[" + CJK + "]")
+# Chinese punctuation is full-width: no space follows it, whatever the
+# next line starts with (`code`, a flag, a name).
+CJK_PUNCT_END = re.compile("[\u3000-\u303f\uff00-\uffef]$")
+# A line that starts a block of its own (a list item, a heading, a table,
+# a quote, a definition, HTML, an include, a blank line): the line break
+# before it stays.
+BLOCK_START = re.compile(r"^[ \t]*([-*+][ \t]|\d+\.[ \t]|[#|>:<]|--8<--|!!!|$)")
 
 
 def join_cjk_lines(markdown):
-    """markdown with each line break between two Chinese characters, in
-    the text of a paragraph or a list item, taken out (with the next line's
-    indentation). Headings, tables, code blocks and blank lines stay."""
+    """markdown with each line break that a browser would show as a space
+    in Chinese text taken out (with the next line's indentation), in the
+    text of a paragraph or a list item: one between two Chinese
+    characters, and one after Chinese punctuation. A break between a
+    Chinese character and a Latin one stays, as the space the book puts
+    there. Headings, tables, code blocks and blank lines stay."""
     out, fenced = [], False
     for line in markdown.split("\n"):
         if FENCE.match(line):
             fenced = not fenced
-        elif (not fenced and out and CJK_START.match(line) and CJK_END.search(out[-1])
-              and not out[-1].lstrip().startswith(("#", "|"))):
+        elif (not fenced and out and not out[-1].lstrip().startswith(("#", "|"))
+              and ((CJK_START.match(line) and CJK_END.search(out[-1]))
+                   or (CJK_PUNCT_END.search(out[-1]) and not BLOCK_START.match(line)))):
             out[-1] += line.lstrip()
             continue
         out.append(line)

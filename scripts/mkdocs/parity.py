@@ -22,7 +22,9 @@ pages must have:
    as sets; the terms of a definition list (the glossary), in order;
 4. with --site: the same heading ids, so that an anchor names the same
    section in both books (scripts/mkdocs/languages.py gives the Chinese
-   headings the English ids).
+   headings the English ids); and no line break after Chinese punctuation
+   in a Chinese page's text, which a browser would show as a space
+   (languages.py joins those lines).
 
 Each difference is one line naming the page and the section; the exit
 status is 1 if there is any.
@@ -183,6 +185,20 @@ def heading_ids(path):
     return p.ids
 
 
+# A line break after Chinese punctuation in a built page's text, which a
+# browser shows as a space (scripts/mkdocs/languages.py joins such lines).
+BREAK_AFTER_PUNCT = re.compile("[\u3000-\u303f\uff00-\uffef][ \t]*\n")
+
+
+def stray_spaces(path):
+    """The places in the article of a built Chinese page where a line
+    break follows Chinese punctuation, outside code blocks."""
+    with open(path, encoding="utf-8") as f:
+        m = re.search(r"<article.*?</article>", f.read(), flags=re.S)
+    text = re.sub(r"<(pre|script|style)\b.*?</\1>", "", m.group(0) if m else "", flags=re.S)
+    return [text[max(0, b.start() - 12):b.end() + 12] for b in BREAK_AFTER_PUNCT.finditer(text)]
+
+
 def compare_sites(site, names, problems):
     for name in names:
         rel = "" if name == "index.md" else name[:-3] + "/"
@@ -190,6 +206,10 @@ def compare_sites(site, names, problems):
         if not (os.path.exists(en_html) and os.path.exists(zh_html)):
             problems.append(f"{site}: {rel or 'the start page'} is not built in both books")
             continue
+        stray = stray_spaces(zh_html)
+        if stray:
+            problems.append(f"{zh_html}: {len(stray)} line breaks after Chinese punctuation, shown as spaces, "
+                            f"such as {stray[0]!r}")
         en, zh = heading_ids(en_html), heading_ids(zh_html)
         if en != zh:
             diff = next((i for i, (a, b) in enumerate(zip(en, zh)) if a != b), min(len(en), len(zh)))
