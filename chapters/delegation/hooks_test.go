@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
@@ -120,11 +121,32 @@ func TestTheBootstrapControllerBringsTheKubernetesServiceBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The endpoints' deletion is watched for, not read after the delete:
+	// the reconciler, every 10ms here, may have made them again by then.
+	endpoints := r.client.CoreV1().Endpoints(metav1.NamespaceDefault)
+	list, err := endpoints.List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := endpoints.Watch(ctx, metav1.ListOptions{ResourceVersion: list.ResourceVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
 	if err := services.Delete(ctx, "kubernetes", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.client.CoreV1().Endpoints(metav1.NamespaceDefault).Get(ctx, "kubernetes", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-		t.Fatalf("the kubernetes endpoints after the delete: %v; want not found", err)
+	for deleted := false; !deleted; {
+		select {
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				t.Fatal("the watch of the endpoints ended before they were deleted")
+			}
+			e, _ := ev.Object.(*corev1.Endpoints)
+			deleted = ev.Type == watch.Deleted && e != nil && e.Name == "kubernetes"
+		case <-time.After(kittest.Deadline):
+			t.Fatalf("the kubernetes endpoints were not deleted with the service within %v", kittest.Deadline)
+		}
 	}
 	after := eventually(t, "the kubernetes service", func() (*corev1.Service, error) {
 		return services.Get(ctx, "kubernetes", metav1.GetOptions{})
