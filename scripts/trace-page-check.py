@@ -316,6 +316,9 @@ def check_tour(b, c, page, spans, out):
         c.check(details_title(b) == "chan.recv stopCh", f"tour page: clicking a tail selects the receive at its head ({details_title(b)!r})")
 
     # Folding nested steps makes main's lane shorter and says what it hid.
+    # From a fresh load: the clicks above may have scrolled main's lane out
+    # of the DOM (only the lanes in view are in it).
+    b.load(page)
     tall = b.eval("lanesHeight = document.querySelector('.lane[data-lane=\"0\"]').style.height")
     b.eval("const d = document.querySelector('#depth'); d.value = '1'; d.dispatchEvent(new Event('change'))")
     short = b.eval("document.querySelector('.lane[data-lane=\"0\"]').style.height")
