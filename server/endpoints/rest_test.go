@@ -40,10 +40,10 @@ func TestNamespaces(t *testing.T) {
 			}
 			wantFinalizers := []corev1.FinalizerName{corev1.FinalizerKubernetes}
 			if created.Name != "walk" || created.UID == "" || created.CreationTimestamp.IsZero() ||
-				created.ResourceVersion != "1" || created.Status.Phase != corev1.NamespaceActive ||
+				created.ResourceVersion != "2" || created.Status.Phase != corev1.NamespaceActive ||
 				!slices.Equal(created.Spec.Finalizers, wantFinalizers) {
-				t.Errorf("created %+v; want walk with a uid, a creationTimestamp, resourceVersion 1, "+
-					"phase Active and finalizer kubernetes", created)
+				t.Errorf("created %+v; want walk with a uid, a creationTimestamp, resourceVersion 2 "+
+					"(the first write: an empty store is at 1, as etcd is), phase Active and finalizer kubernetes", created)
 			}
 			resp, body = send("POST", "/api/v1/namespaces", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "walk"}})
 			wantStatus(t, "second POST", resp, body, http.StatusConflict, metav1.StatusReasonAlreadyExists,
@@ -58,8 +58,8 @@ func TestNamespaces(t *testing.T) {
 			resp, body = send("GET", "/api/v1/namespaces", nil)
 			var list corev1.NamespaceList
 			if resp.StatusCode != http.StatusOK || decode(t, body, &list) != "NamespaceList" ||
-				len(list.Items) != 1 || list.Items[0].Name != "walk" || list.ResourceVersion != "1" {
-				t.Errorf("GET list = %d %+v; want 200 and a list of walk at resourceVersion 1", resp.StatusCode, list)
+				len(list.Items) != 1 || list.Items[0].Name != "walk" || list.ResourceVersion != "2" {
+				t.Errorf("GET list = %d %+v; want 200 and a list of walk at resourceVersion 2", resp.StatusCode, list)
 			}
 
 			// update: what a read returned goes back with changes, of
@@ -69,14 +69,14 @@ func TestNamespaces(t *testing.T) {
 			resp, body = send("PUT", "/api/v1/namespaces/walk", &got)
 			var updated corev1.Namespace
 			if resp.StatusCode != http.StatusOK || decode(t, body, &updated) != "Namespace" ||
-				updated.Labels["chapter"] != "endpoints" || updated.ResourceVersion != "2" || updated.UID != created.UID {
-				t.Errorf("PUT = %d %s; want 200, the label, resourceVersion 2 and the same uid", resp.StatusCode, body)
+				updated.Labels["chapter"] != "endpoints" || updated.ResourceVersion != "3" || updated.UID != created.UID {
+				t.Errorf("PUT = %d %s; want 200, the label, resourceVersion 3 and the same uid", resp.StatusCode, body)
 			}
 			if updated.Status.Phase != corev1.NamespaceActive || !slices.Equal(updated.Spec.Finalizers, wantFinalizers) {
 				t.Errorf("PUT: phase %s, finalizers %q; want them kept: Active, %q",
 					updated.Status.Phase, updated.Spec.Finalizers, wantFinalizers)
 			}
-			resp, body = send("PUT", "/api/v1/namespaces/walk", &got) // got is at resourceVersion 1
+			resp, body = send("PUT", "/api/v1/namespaces/walk", &got) // got is at resourceVersion 2
 			wantStatus(t, "PUT of an old resourceVersion", resp, body, http.StatusConflict, metav1.StatusReasonConflict,
 				"the object has been modified")
 
@@ -115,8 +115,8 @@ func TestCreateSystemFields(t *testing.T) {
 		t.Errorf("name = %q; want walk- and five random characters", got.Name)
 	}
 	selfLink := got.SelfLink //lint:ignore SA1019 the test checks that selfLink is dropped
-	if got.UID == "mine" || got.ResourceVersion != "1" || selfLink != "" || got.Labels["kept"] != "yes" {
-		t.Errorf("uid, resourceVersion, selfLink, labels = %q, %q, %q, %v; want new, 1, empty, kept",
+	if got.UID == "mine" || got.ResourceVersion != "2" || selfLink != "" || got.Labels["kept"] != "yes" {
+		t.Errorf("uid, resourceVersion, selfLink, labels = %q, %q, %q, %v; want new, 2 (the first write), empty, kept",
 			got.UID, got.ResourceVersion, selfLink, got.Labels)
 	}
 	want := []corev1.FinalizerName{"example.com/mine", corev1.FinalizerKubernetes}

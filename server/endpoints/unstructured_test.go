@@ -48,16 +48,16 @@ func TestUnstructuredResources(t *testing.T) {
 			resp, out := do(t, s, call{method: "POST", path: tc.collection, body: body, contentType: jsonType})
 			created := readObject(t, out)
 			if resp.StatusCode != http.StatusCreated || created.Kind != tc.kind || created.APIVersion != tc.apiVersion ||
-				created.Metadata.UID == "" || created.Metadata.ResourceVersion != "1" || created.Spec["group"] != "example.com" {
-				t.Errorf("POST = %d %s; want 201, the object with a uid, resourceVersion 1 and its spec",
+				created.Metadata.UID == "" || created.Metadata.ResourceVersion != "2" || created.Spec["group"] != "example.com" {
+				t.Errorf("POST = %d %s; want 201, the object with a uid, resourceVersion 2 (the first write) and its spec",
 					resp.StatusCode, out)
 			}
 
 			resp, out = do(t, s, call{method: "GET", path: tc.collection})
 			list := readObject(t, out)
 			if resp.StatusCode != http.StatusOK || list.Kind != tc.kind+"List" || list.APIVersion != tc.apiVersion ||
-				len(list.Items) != 1 || list.Items[0].Metadata.Name != tc.name || list.Metadata.ResourceVersion != "1" {
-				t.Errorf("GET list = %d %s; want 200 and a %sList of one at resourceVersion 1",
+				len(list.Items) != 1 || list.Items[0].Metadata.Name != tc.name || list.Metadata.ResourceVersion != "2" {
+				t.Errorf("GET list = %d %s; want 200 and a %sList of one at resourceVersion 2",
 					resp.StatusCode, out, tc.kind)
 			}
 
@@ -69,8 +69,8 @@ func TestUnstructuredResources(t *testing.T) {
 			resp, out = do(t, s, call{method: "PUT", path: item, body: string(update)})
 			updated := readObject(t, out)
 			if resp.StatusCode != http.StatusOK || updated.Spec["group"] != "example.org" ||
-				updated.Metadata.ResourceVersion != "2" || updated.Metadata.UID != created.Metadata.UID {
-				t.Errorf("PUT = %d %s; want 200, the new spec, resourceVersion 2 and the same uid", resp.StatusCode, out)
+				updated.Metadata.ResourceVersion != "3" || updated.Metadata.UID != created.Metadata.UID {
+				t.Errorf("PUT = %d %s; want 200, the new spec, resourceVersion 3 and the same uid", resp.StatusCode, out)
 			}
 
 			resp, out = do(t, s, call{method: "DELETE", path: item})

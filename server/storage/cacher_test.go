@@ -167,8 +167,8 @@ func TestCacherTooOldResourceVersion(t *testing.T) {
 	e, _ := next(t, w)
 	status, ok := e.Object.(*metav1.Status)
 	if !ok || e.Type != watch.Error || status.Code != http.StatusGone || status.Reason != metav1.StatusReasonGone ||
-		status.Message != "too old resource version: 1 (2)" {
-		t.Errorf("watch from %s: %s; want ERROR 410 Gone too old resource version: 1 (2)", first, eventString(e))
+		status.Message != "too old resource version: 2 (3)" {
+		t.Errorf("watch from %s: %s; want ERROR 410 Gone too old resource version: 2 (3)", first, eventString(e))
 	}
 	if _, open := next(t, w); open {
 		t.Error("the watch is open after its ERROR event")
@@ -200,8 +200,8 @@ func TestCacherRelists(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Stop()
-	if e, _ := next(t, w); eventString(e) != "ADDED a 1" {
-		t.Fatalf("first event %s; want ADDED a 1", eventString(e))
+	if e, _ := next(t, w); eventString(e) != "ADDED a 2" { // an empty etcd is at revision 1
+		t.Fatalf("first event %s; want ADDED a 2", eventString(e))
 	}
 	create(t, raw, "b") // the reflector's (fake) watch does not see it
 	first.Error(&metav1.Status{Status: metav1.StatusFailure, Code: http.StatusGone, Reason: metav1.StatusReasonExpired,
@@ -214,7 +214,7 @@ func TestCacherRelists(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer relisted.Stop()
-	for _, want := range []string{"ADDED a 1", "ADDED b 2"} {
+	for _, want := range []string{"ADDED a 2", "ADDED b 3"} {
 		if e, _ := next(t, relisted); eventString(e) != want {
 			t.Errorf("after the new list: %s; want %s", eventString(e), want)
 		}
@@ -295,5 +295,57 @@ func TestCacherClosesSlowWatchers(t *testing.T) {
 	}
 	if !strings.Contains(rec.Logs(), "Forcing watcher close due to unresponsiveness: *v1.Namespace") {
 		t.Errorf("no close logged:\n%s", rec.Logs())
+	}
+}
+
+// TestCacherWatchFromEmptyList checks an informer's start on a storage
+// nothing was ever written to: its list, from the cache, names a
+// resourceVersion, and a watch from it gets every change after it, one
+// event each, even those made before the watch started. (A list at
+// resourceVersion "" would make the watch start from 0, and send only
+// the current objects: a create and an update become one ADDED.)
+func TestCacherWatchFromEmptyList(t *testing.T) {
+	ctx, _ := kittest.New(t)
+	c, _, _ := cacherOn(t, ctx, 100)
+	list := &corev1.NamespaceList{}
+	if err := c.GetToList(ctx, "/namespaces/a", "0", storage.Everything, list); err != nil {
+		t.Fatal(err)
+	}
+	if list.ResourceVersion == "" || list.ResourceVersion == "0" {
+		t.Fatalf("a list of an empty storage is at resourceVersion %q; want one a watch can start from", list.ResourceVersion)
+	}
+	// Watches every change, so that once it has the last one the dispatch
+	// has handed them all on: a watch started after that is sent them
+	// from the ring only. (v1.7 sends a watch the changes the dispatch
+	// still holds a second time.)
+	all, err := c.WatchList(ctx, "/namespaces", list.ResourceVersion, storage.Everything)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer all.Stop()
+	created := create(t, c, "a")
+	updated := &corev1.Namespace{}
+	if err := c.GuaranteedUpdate(ctx, "/namespaces/a", updated, false, nil,
+		func(obj runtime.Object, _ storage.ResponseMeta) (runtime.Object, error) {
+			obj.(*corev1.Namespace).Labels = map[string]string{"step": "2"}
+			return obj, nil
+		}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"ADDED a " + created, "MODIFIED a " + updated.ResourceVersion}
+	for _, want := range want {
+		if e, _ := next(t, all); eventString(e) != want {
+			t.Fatalf("watch of every change: %s; want %s", eventString(e), want)
+		}
+	}
+	w, err := c.Watch(ctx, "/namespaces/a", list.ResourceVersion, storage.Everything)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	for _, want := range want {
+		if e, _ := next(t, w); eventString(e) != want {
+			t.Errorf("watch from the list's resourceVersion %s: %s; want %s", list.ResourceVersion, eventString(e), want)
+		}
 	}
 }

@@ -24,8 +24,12 @@ const DefaultHistorySize = 1000
 type Backend struct {
 	historySize int
 
-	mu      sync.Mutex
-	rev     int64               // the revision of the last write; 0 before any
+	mu sync.Mutex
+	// rev is the revision of the last write; before any, 1, the revision
+	// an empty etcd answers at. A list of an empty keyspace is thus at a
+	// revision a watch can start from: a resourceVersion of 0 (or "")
+	// would ask the watch for the current objects instead of the changes.
+	rev     int64
 	kvs     map[string]keyValue // the current value of every key
 	history []event             // the changes from compactRev on, oldest first
 	// compactRev is etcd's compact revision: the changes before it are
@@ -65,7 +69,7 @@ func NewBackend(historySize int) *Backend {
 	if historySize < 1 {
 		historySize = DefaultHistorySize
 	}
-	return &Backend{historySize: historySize, kvs: map[string]keyValue{}, changed: make(chan struct{})}
+	return &Backend{historySize: historySize, rev: 1, kvs: map[string]keyValue{}, changed: make(chan struct{})}
 }
 
 // get returns the value at key and the current revision.

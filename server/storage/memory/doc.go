@@ -8,6 +8,13 @@
 //   - One revision for all keys: every create, update and delete moves it
 //     on by one, and an object's resourceVersion is the revision that last
 //     wrote it (etcd's ModRevision); a list's is the current revision.
+//     Before any write it is 1, as an empty etcd's is, so the first write
+//     is revision 2, and a list of an empty keyspace is at 1: a revision
+//     a watch resumes from. (At 0, the list's resourceVersion would be
+//     "", and a watch from it would send the current objects instead of
+//     the changes: an informer that listed an empty watch cache would
+//     see a create and an update made before its watch started as one
+//     ADDED.)
 //   - Objects are stored encoded, as the codec says, so every read is a
 //     fresh copy and an update that encodes to what is stored writes
 //     nothing: no new revision, no watch event.

@@ -37,25 +37,25 @@ func TestHistorySize(t *testing.T) {
 	defer cancel()
 	b := memory.NewBackend(2)
 	s := memory.New(b, storagetest.Codec(), "/registry")
-	for _, name := range []string{"a", "b", "c"} { // revisions 1, 2, 3: 1 is compacted
+	for _, name := range []string{"a", "b", "c"} { // revisions 2, 3, 4 (an empty etcd is at 1): 2 is compacted
 		if err := s.Create(ctx, "/namespaces/"+name, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := b.Compact(1); err != memory.ErrCompacted {
-		t.Errorf("Compact(1) after revision 1 was compacted = %v; want ErrCompacted", err)
+	if err := b.Compact(2); err != memory.ErrCompacted {
+		t.Errorf("Compact(2) after revision 2 was compacted = %v; want ErrCompacted", err)
 	}
-	if err := b.Compact(4); err != memory.ErrFutureRev {
-		t.Errorf("Compact(4) at revision 3 = %v; want ErrFutureRev", err)
+	if err := b.Compact(5); err != memory.ErrFutureRev {
+		t.Errorf("Compact(5) at revision 4 = %v; want ErrFutureRev", err)
 	}
-	fromOne, err := s.WatchList(ctx, "/namespaces", "1", storage.Everything)
+	fromTwo, err := s.WatchList(ctx, "/namespaces", "2", storage.Everything)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := <-fromOne.ResultChan(); e.Type != "ADDED" || e.Object.(*corev1.Namespace).Name != "b" {
-		t.Errorf("watch from 1: %s %v; want ADDED b", e.Type, e.Object)
+	if e := <-fromTwo.ResultChan(); e.Type != "ADDED" || e.Object.(*corev1.Namespace).Name != "b" {
+		t.Errorf("watch from 2: %s %v; want ADDED b", e.Type, e.Object)
 	}
-	fromOne.Stop()
+	fromTwo.Stop()
 }
 
 // BenchmarkStorage runs the storage benchmarks etcd3 runs too.

@@ -53,6 +53,7 @@ func Run(t *testing.T, newKeyspace func(t *testing.T) Keyspace) {
 		{"GuaranteedUpdateRetries", testGuaranteedUpdateRetries},
 		{"Delete", testDelete},
 		{"List", testList},
+		{"ListEmpty", testListEmpty},
 		{"Watch", testWatch},
 		{"WatchSelector", testWatchSelector},
 		{"WatchEnds", testWatchEnds},
@@ -351,6 +352,30 @@ func testList(t *testing.T, ks Keyspace) {
 	if err := namespaces.GetToList(ctx, "/namespaces/missing", "", storage.Everything, list); err != nil || len(list.Items) != 0 {
 		t.Errorf("GetToList of a missing key = %v, %q; want an empty list", err, itemNames(list))
 	}
+}
+
+// testListEmpty: a list with nothing in it, even of a keyspace nothing
+// was ever written to, is at a revision (an empty etcd's is 1), and a
+// watch from it sends every change after it. (A list at 0 would send the
+// watch from 0: the current objects, where the changes were asked for.)
+func testListEmpty(t *testing.T, ks Keyspace) {
+	ctx := ctxFor(t)
+	namespaces, _ := stores(ks)
+	list := &corev1.NamespaceList{}
+	if err := namespaces.List(ctx, "/namespaces", "", storage.Everything, list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 0 || listRV(t, list) < 1 {
+		t.Fatalf("List of an empty keyspace = %q at %q; want nothing, at a revision", itemNames(list), list.ResourceVersion)
+	}
+	a := create(t, namespaces, "a", nil)
+	updated, err := setLabels(namespaces, ctx, "a", map[string]string{"step": "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := watchList(t, namespaces, list.ResourceVersion, storage.Everything)
+	wantEvents(t, "from the empty list's revision", w,
+		"ADDED a "+strconv.FormatInt(a, 10), "MODIFIED a "+updated.ResourceVersion)
 }
 
 func itemNames(list *corev1.NamespaceList) string {
