@@ -18,6 +18,13 @@
 // client watch and lists again. A watcher that does not keep up is closed
 // once the dispatch's time budget for it runs out.
 //
+// As in v1.7, a watch that starts while the dispatch still holds changes
+// already in the ring is sent them twice, from the ring and again from
+// the dispatch: a client may see an object older than one it was already
+// sent. Upstream fixed that in v1.14 (kubernetes commit 1b436f1a, "Avoid
+// going back in time in watchcache watchers");
+// TestWatchRepeatsUndispatchedChanges shows it.
+//
 // Its goroutines — the reflector's loop "Cacher.startCaching <prefix>",
 // "Cacher.dispatchEvents <prefix>", and the backend's watch under the
 // reflector — are started with trace.Go, marked as never stopped: v1.7
