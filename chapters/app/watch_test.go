@@ -37,9 +37,14 @@ type watchedRun struct {
 	runErr           chan error
 }
 
-// run starts app.Run with the walkthrough's flags args. The cleanup
-// closes stopCh if the test did not, and waits for Run and for every kit
-// goroutine.
+// run starts app.Run with the walkthrough's flags args and, as start
+// does, waits until every post-start hook is done and the bootstrap
+// controller's loops have made their first run: a hook still running
+// when the test ends could start those loops after the cleanup stopped
+// what upstream never stops (leaking them), or fail on the closed
+// listeners and exit the process, as v1.7's glog.Fatalf does. The
+// cleanup closes stopCh if the test did not, and waits for Run and for
+// every kit goroutine.
 func run(t *testing.T, args ...string) *watchedRun {
 	t.Helper()
 	ctx, rec := kittest.New(t)
@@ -61,6 +66,8 @@ func run(t *testing.T, args ...string) *watchedRun {
 		}
 		stopNeverStopped(t, rec)
 	})
+	waitHealthy(t, "http://"+r.insecure)
+	waitLoops(t, rec.Kit)
 	return r
 }
 
