@@ -1,9 +1,13 @@
 package trace_test
 
 import (
+	"bytes"
 	"context"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/kubewalk/kubewalk/trace"
 	"github.com/kubewalk/kubewalk/trace/kittest"
@@ -40,5 +44,58 @@ func TestSummaryAgreesWithTheFileWhileGoroutinesEnd(t *testing.T) {
 		if err := kittest.ReadFile(t, path).CheckComplete(trace.EndPanic); err != nil {
 			t.Fatalf("run %d: %v", i, err)
 		}
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestNothingIsLoggedAfterEndLog logs from a goroutine that runs on, as
+// one upstream never stops does, while EndLog ends the log: a line
+// written to the same stream once EndLog has returned is the last.
+func TestNothingIsLoggedAfterEndLog(t *testing.T) {
+	for range 20 {
+		var out lockedBuffer
+		k, err := trace.Setup(trace.Config{Log: &out, LogFormat: "json"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := k.Context(context.Background())
+		stop := make(chan struct{})
+		done := trace.Go(ctx, "chatty", func(ctx context.Context) {
+			for {
+				select { // a plain select: the test's own loop
+				case <-stop:
+					return
+				default:
+					trace.Log(ctx).Info().Msg("still here")
+				}
+			}
+		})
+		time.Sleep(time.Millisecond)
+		k.EndLog()
+		out.Write([]byte("the last words\n"))
+		time.Sleep(time.Millisecond)
+		close(stop)
+		kittest.Await(t, done, "the chatty goroutine")
+		if got := out.String(); !strings.HasSuffix(got, "the last words\n") {
+			t.Fatalf("the log went on after EndLog: %q", got[max(0, len(got)-200):])
+		}
+		k.Discard()
 	}
 }

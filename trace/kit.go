@@ -103,7 +103,8 @@ type Kit struct {
 	// ended is set by Shutdown and Discard: the run's log is over, and
 	// what happens after it (in tests, what StopNeverStopped stops) is
 	// not logged.
-	ended atomic.Bool
+	ended      atomic.Bool
+	logWriting sync.RWMutex // see afterEnd
 
 	// ending orders the end of spans against the summary: a span ends
 	// and the registry learns of it under the read lock, the summary is

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,7 +41,7 @@ func (k *Kit) setupLog(cfg Config) error {
 			cfg.LogLevel = zerolog.Disabled
 		}
 	} else {
-		out = &afterEnd{out: &holdSteps{out: out}, ended: &k.ended}
+		out = &afterEnd{out: &holdSteps{out: out}, ended: &k.ended, writing: &k.logWriting}
 	}
 	k.out = out
 	k.logger = zerolog.New(out).Level(cfg.LogLevel)
@@ -61,13 +62,29 @@ func (k *Kit) setupLog(cfg Config) error {
 type afterEnd struct {
 	out   io.Writer
 	ended *atomic.Bool
+	// writing is held for reading while a line is written, and for
+	// writing by EndLog, so that no line started before the log ended is
+	// written after it.
+	writing *sync.RWMutex
 }
 
 func (w *afterEnd) Write(p []byte) (int, error) {
+	w.writing.RLock()
+	defer w.writing.RUnlock()
 	if w.ended.Load() {
 		return len(p), nil
 	}
 	return w.out.Write(p)
+}
+
+// EndLog ends the run's log, as Shutdown does: from its return on, no
+// line is written, not even one a goroutine had begun to write. The
+// walkthrough calls it before its own last words on the same stream, so
+// that a goroutine upstream never stops cannot log after them.
+func (k *Kit) EndLog() {
+	k.logWriting.Lock()
+	defer k.logWriting.Unlock()
+	k.ended.Store(true)
 }
 
 // echoTo returns l writing through a spanWriter, so that its lines are also

@@ -256,10 +256,12 @@ func runSteps(ctx context.Context, kit *trace.Kit, args []string, wf *walkthroug
 	// run inside a test's process ends them itself.
 	kit.CloseIdleConnections()
 	if err != nil {
+		kit.EndLog() // the error is the last line: the watch caches, which run on, log nothing after it
 		fmt.Fprintf(stderr, "%v\n", err)
 		return 1, trace.EndError
 	}
 	if tour.failedIt() {
+		kit.EndLog()
 		fmt.Fprintln(stderr, "walkthrough: "+l.Say("the tour could not reach the servers; see the log above"))
 		return 1, trace.EndError
 	}
