@@ -29,7 +29,9 @@
 // "Cacher.dispatchEvents <prefix>", and the backend's watch under the
 // reflector — are started with trace.Go, marked as never stopped: v1.7
 // stops a Cacher only from its storage's DestroyFunc, which only tests
-// call. Each client watch runs "cacheWatcher.process <prefix>" until it
+// call. So do the v1.9 and modern tours, although modern upstream (since
+// v1.25) calls every DestroyFunc when Run returns: a difference the
+// then-and-now chapter states. Each client watch runs "cacheWatcher.process <prefix>" until it
 // is stopped.
 //
 // # Upstream
