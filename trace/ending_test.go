@@ -1,11 +1,9 @@
 package trace_test
 
 import (
-	"bytes"
 	"context"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -47,30 +45,12 @@ func TestSummaryAgreesWithTheFileWhileGoroutinesEnd(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer safe for concurrent writers.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestNothingIsLoggedAfterEndLog logs from a goroutine that runs on, as
 // one upstream never stops does, while EndLog ends the log: a line
 // written to the same stream once EndLog has returned is the last.
 func TestNothingIsLoggedAfterEndLog(t *testing.T) {
 	for range 20 {
-		var out lockedBuffer
+		var out kittest.Buffer
 		k, err := trace.Setup(trace.Config{Log: &out, LogFormat: "json"})
 		if err != nil {
 			t.Fatal(err)

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -144,21 +142,6 @@ func lastLine(s string) string {
 	return s[strings.LastIndex(strings.TrimSuffix(s, "\n"), "\n")+1:]
 }
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a run
+// syncBuffer is kittest's Buffer: safe for the concurrent writes of a run
 // and the reads of a test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+type syncBuffer = kittest.Buffer

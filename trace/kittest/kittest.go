@@ -17,7 +17,7 @@ import (
 type Recorder struct {
 	Kit      *trace.Kit
 	exporter keepingExporter
-	logs     lockedBuffer
+	logs     Buffer
 }
 
 // keepingExporter keeps its spans when the kit shuts down, so a test can
@@ -104,19 +104,20 @@ func (r *Recorder) Lane(span string) string { return r.Trace().Lane(span) }
 // Logs returns the log written so far.
 func (r *Recorder) Logs() string { return r.logs.String() }
 
-// lockedBuffer is a bytes.Buffer that goroutines may write to at once.
-type lockedBuffer struct {
+// Buffer is a bytes.Buffer that goroutines may write to at once, and a
+// test read while they do: the log or output of a run.
+type Buffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *Buffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+func (b *Buffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
